@@ -115,8 +115,8 @@ def _check(name: str, api_format: str, auth_style: str, quirks: Collection[str])
             f"Unknown auth style {auth_style!r} for provider {name!r}; one of: {known}.",
             param="auth_style",
         )
-    unknown = set(quirks) - QUIRKS
-    if unknown:
+    unknown = set(quirks) - QUIRKS if api_format == "openai" else set()
+    if unknown:  # other formats own their quirk names (e.g. anthropic json_schema_tool)
         raise InvalidRequest(
             f"Unknown quirks {sorted(unknown)} for provider {name!r}; known: {sorted(QUIRKS)}.",
             param="quirks",
@@ -222,8 +222,7 @@ _BUILTIN = (
         "anthropic",
         "anthropic",
         "https://api.anthropic.com",
-        auth_style="x-api-key",
-        headers={"anthropic-version": "2023-06-01"},
+        auth_style="x-api-key",  # the adapter adds anthropic-version itself
         model_prefixes=("claude-",),
     ),
     ProviderProfile(
