@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from behest.gateway.guard.pii import detect_pii
+from behest.gateway.guard.secrets import detect_secrets
 
 _LABELS = {"EMAIL": "EMAIL_ADDRESS", "PHONE": "PHONE_NUMBER", "IBAN": "IBAN_CODE", "DATE_OF_BIRTH": "DOB"}
 
@@ -14,3 +15,8 @@ def pii(text: str) -> dict[str, Any]:
         {"start": f.start, "end": f.end, "label": _LABELS.get(f.type, f.type)} for f in detect_pii(text)
     ]
     return {"entities": entities}
+
+
+def secrets(text: str) -> dict[str, Any]:
+    findings = detect_secrets(text)
+    return {"flagged": bool(findings), "score": max((f.score for f in findings), default=0.0)}

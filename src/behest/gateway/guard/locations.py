@@ -30,10 +30,10 @@ _LOCAL_SUFFIX = (
 )
 _NUM = r"\d{1,6}[A-Za-z]?"
 _STREET = re.compile(
-    rf"(?i:\b{_NUM}(?:[ ,]+{_NUM})?\s+(?:{_W}\s+){{0,4}}(?:{_SUFFIX})\b\.?)"
-    rf"|(?i:(?<!\w)(?:{_PREFIX})\s+(?:{_W}\s*){{1,4}}\d{{1,5}}\b\.?)"
-    rf"|\b(?:{_NUM}\s+)?{_CAPW}(?:\s+{_CAPW}){{0,2}}\s+(?:u\.\s+)?\d{{1,5}}[A-Za-z]?\b"
-    rf"|(?i:\b(?:{_NUM}\s+)?{_W}{_LOCAL_SUFFIX}\s+\d{{1,5}}[A-Za-z]?\b)"
+    rf"(?i:\b{_NUM}(?:[ ,]+{_NUM})?[ \t]+(?:{_W}[ \t]+){{0,4}}(?:{_SUFFIX})\b\.?)"
+    rf"|(?i:(?<!\w)(?:{_PREFIX})[ \t]+(?:{_W}[ \t]*){{1,4}}\d{{1,5}}\b\.?)"
+    rf"|\b(?:{_NUM}[ \t]+)?{_CAPW}(?:[ \t]+{_CAPW}){{0,2}}[ \t]+(?:u\.[ \t]+)?\d{{1,5}}[A-Za-z]?\b"
+    rf"|(?i:\b(?:{_NUM}[ \t]+)?{_W}{_LOCAL_SUFFIX}[ \t]+\d{{1,5}}[A-Za-z]?\b)"
 )
 _UNIT = re.compile(
     r"\b(?:Apt\.?|Apartment|Suite|Ste\.?|Unit|Flat|Floor|Fl\.|Room|Rm\.|Box|P\.?O\.? Box|PSC|"
@@ -46,6 +46,7 @@ _POSTAL = re.compile(r"\b[A-Z]{2}\s+\d{4,5}(?:-\d{4})?\b|(?<=[,\n ])\d{5}(?:-\d{
 _CORNER = re.compile(r"\bcorner of\s+(.{3,60}?)\s+and\s+(.{3,40}?)(?=[,.?!]|\s*$|\n)", re.IGNORECASE)
 _LINE = re.compile(r"[^\n,]+")
 _TOKEN = re.compile(r"[^\W\d_]+(?:[.'’-][^\W\d_]+)*")
+_SKIP_TAIL = frozenset({"nan", "st.", "st", "rd.", "ave."})
 _FALSE_STREETS = frozenset({"the", "a", "an", "my", "your", "our", "in", "on", "at", "by", "of", "to"})
 
 
@@ -61,6 +62,16 @@ def _split_house_number(start: int, text: str, score: float) -> list[Finding]:
     return [Finding(start, start + len(text), "LOCATION", score)]
 
 
+def _all_common(candidate: str) -> bool:
+    """``"Article 50"``, ``"March 2017"``: ordinary words and numbers, no street."""
+    words = [w for w in _TOKEN.findall(candidate)]
+    common = gazetteer.common_words()
+    last = candidate.split()[-1].lower().rstrip(".")
+    if re.fullmatch(f"(?:{_SUFFIX})", last) and candidate[0].isdigit():
+        return False
+    return all(w.lower() in common for w in words)
+
+
 def _street_findings(text: str) -> list[Finding]:
     found: list[Finding] = []
     for m in _STREET.finditer(text):
@@ -68,6 +79,8 @@ def _street_findings(text: str) -> list[Finding]:
         if first in _FALSE_STREETS or m.group().strip().isdigit():
             continue
         if not re.search(r"\d", m.group()) and not re.search(_PREFIX, first):
+            continue
+        if _all_common(m.group()):
             continue
         found.extend(_split_house_number(m.start(), m.group(), 0.75))
     return found
@@ -81,7 +94,7 @@ def _address_tail(text: str, anchors: list[Finding]) -> list[Finding]:
         for part in list(_LINE.finditer(tail))[:4]:
             piece = part.group().strip()
             words = piece.split()
-            if not piece or len(words) > 4 or piece.lower() == "nan":
+            if not piece or len(words) > 4 or piece.lower() in _SKIP_TAIL:
                 continue
             if not all(w[:1].isupper() or w[:1].isdigit() for w in words):
                 break
@@ -102,6 +115,8 @@ def _place_findings(text: str) -> list[Finding]:
             if len(group) < n:
                 continue
             phrase = text[group[0].start() : group[-1].end()]
+            if phrase.isupper() and len(phrase) > 3:
+                phrase = phrase.title()
             if phrase in known and (n > 1 or phrase.lower() not in common):
                 found.append(Finding(group[0].start(), group[-1].end(), "LOCATION", 0.7))
                 i += n - 1

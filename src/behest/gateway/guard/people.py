@@ -22,7 +22,7 @@ _HONORIFIC = re.compile(
 _CUE = re.compile(
     r"(?:\bname(?:'s| is| was)?:?|\bnamed|\bcall(?:ed)? me|\bi am|\bi'm|\bthis is|\bdear|\bhi|\bhello"
     r"|\bhey|\bthanks|\bregards,?|\bsincerely,?|\bsigned|\bby|\bwith|\bfrom|\bmeet|\bsays|\bsaid"
-    r"|\bask(?:ed)?|\bcontact|\bfriend|\bpartner's name|\bauthor:?|\bcc:?|\bto:?|\bfrom:?)\s*$",
+    r"|\bask(?:ed)?|\bcontact|\bfriend|\bpartner's name|\bauthor|\bcc|\bto|\bfrom)[:,]?\s*$",
     re.IGNORECASE,
 )
 _AFTER_CUE = re.compile(r"^\s*(?:said|says|wrote|asked|replied|told|is from|lives|had given|:)", re.IGNORECASE)
@@ -36,7 +36,12 @@ class _Run:
     words: tuple[str, ...]
 
 
+_NOT_NAMES = frozenset({"I", "I'm", "I’m", "I'll", "I've", "I'd", "St", "St.", "Rd", "Ave", "OK"})
+
+
 def _is_cap(word: str) -> bool:
+    if word in _NOT_NAMES or (word.isupper() and 1 < len(word.rstrip(".")) <= 3):
+        return False
     return word[:1].isupper() and not (len(word) > 3 and word.isupper())
 
 
@@ -60,6 +65,8 @@ def _runs(text: str) -> list[_Run]:
 
 
 def _make_run(text: str, matches: list[re.Match[str]]) -> _Run:
+    while len(matches) > 1 and _word_kind(matches[0].group()) == "common":
+        matches = matches[1:]
     words = tuple(m.group().rstrip(".") if len(m.group()) > 2 else m.group() for m in matches)
     end = matches[-1].end()
     if matches[-1].group().endswith(".") and len(matches[-1].group()) > 2:
@@ -74,6 +81,8 @@ def _sentence_start(text: str, start: int) -> bool:
 
 def _word_kind(word: str) -> str:
     bare = word.rstrip(".")
+    if len(bare) == 1:
+        return "initial"
     if bare in gazetteer.first_names():
         return "first"
     if bare.lower() in gazetteer.common_words() or bare in gazetteer.places():
@@ -86,7 +95,7 @@ def _word_kind(word: str) -> str:
 def _score(text: str, run: _Run) -> float:
     kinds = [_word_kind(w) for w in run.words]
     before = text[max(0, run.start - 40) : run.start]
-    namey = sum(k in ("first", "last", "unknown") for k in kinds)
+    namey = sum(k in ("first", "last", "unknown", "initial") for k in kinds)
     if _HONORIFIC.search(before):
         return 0.9
     if all(k == "common" for k in kinds):
@@ -101,6 +110,8 @@ def _score(text: str, run: _Run) -> float:
         return 0.7
     if namey == len(kinds) and not _sentence_start(text, run.start):
         return 0.6 if len(kinds) > 1 or kinds[0] == "unknown" else 0.0
+    if len(kinds) > 1 and namey == len(kinds):
+        return 0.6
     return 0.55 if len(kinds) > 1 and kinds[0] == "first" and namey >= len(kinds) - 1 else 0.0
 
 

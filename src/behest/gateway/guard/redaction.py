@@ -1,0 +1,83 @@
+"""Applying a policy to findings: replace, record, and remember what must be restored.
+
+One ``Redactor`` per request, so the same value always gets the same placeholder and a
+placeholder never collides with one the user already wrote.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+from collections.abc import Iterable
+
+from behest.gateway.guard.findings import Finding
+from behest.gateway.guard.policy import Action, GuardPolicy
+from behest.gateway.guard.restore import PLACEHOLDER, Restorer
+
+MASK = "****"
+
+
+class Redactor:
+    def __init__(self, policy: GuardPolicy, texts: Iterable[str] = ()) -> None:
+        self.policy = policy
+        self.found: Counter[str] = Counter()
+        self.actions: Counter[str] = Counter()
+        self.blocked: set[str] = set()
+        self._taken = {m.group() for text in texts for m in PLACEHOLDER.finditer(text)}
+        self._by_value: dict[tuple[str, str], str] = {}
+        self._values: dict[str, str] = {}
+        self._counters: Counter[str] = Counter()
+
+    def apply(self, text: str, findings: Iterable[Finding]) -> str:
+        """``text`` with the findings the policy redacts replaced; everything is counted."""
+        pieces: list[str] = []
+        cursor = 0
+        for finding in sorted(findings, key=lambda f: f.start):
+            value = text[finding.start : finding.end]
+            replacement = self._decide(finding.type, value)
+            if replacement is not None and finding.start >= cursor:
+                pieces += [text[cursor : finding.start], replacement]
+                cursor = finding.end
+        pieces.append(text[cursor:])
+        return "".join(pieces)
+
+    def restorer(self) -> Restorer | None:
+        return Restorer(self._values) if self._values else None
+
+    def _decide(self, entity_type: str, value: str) -> str | None:
+        mode, action = self.policy.rule_for(entity_type)
+        if mode == "off" or self.policy.is_allowed(value):
+            return None
+        self.found[entity_type] += 1
+        if mode == "block":
+            self.blocked.add(entity_type)
+            self.actions["block"] += 1
+            return None
+        if mode == "detect" or action == "allow":
+            self.actions["detect" if action != "allow" else "allow"] += 1
+            return None
+        self.actions[action] += 1
+        return self._replacement(entity_type, value, action)
+
+    def _replacement(self, entity_type: str, value: str, action: Action) -> str:
+        if action == "mask":
+            return MASK
+        if action == "hash":
+            digest = hashlib.sha256(f"{entity_type}\0{value}".encode()).hexdigest()[:12]
+            return f"[{entity_type}:{digest}]"
+        return self._placeholder(entity_type, value)
+
+    def _placeholder(self, entity_type: str, value: str) -> str:
+        key = (entity_type, value)
+        if key not in self._by_value:
+            tag = re.sub(r"[^A-Z0-9_]", "_", entity_type.upper()) or "PII"
+            while True:
+                self._counters[tag] += 1
+                candidate = f"<{tag}_{self._counters[tag]}>"
+                if candidate not in self._taken:
+                    break
+            self._taken.add(candidate)
+            self._by_value[key] = candidate
+            self._values[candidate] = value
+        return self._by_value[key]
