@@ -1,0 +1,94 @@
+"""What goes into admission and what comes out: request, admission, usage, headers."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from behest.gateway.limits.plan import Plan
+
+EPSILON = 1e-9  # slack for float rounding when comparing bucket levels to limits
+
+
+class Adjuster(Protocol):
+    async def adjust(self, admission: Admission, tokens: int, nanos: int) -> None: ...
+
+
+class Admission:
+    """A granted admission: what was reserved, and the headers to answer with.
+
+    Pass it back to ``settle`` (actual usage) or ``release`` (upstream failure) exactly
+    once; further calls are no-ops.
+    """
+
+    __slots__ = ("_headers", "done", "lease", "levels", "nanos", "now", "owner", "plan", "tokens")
+
+    def __init__(
+        self, plan: Plan, levels: Sequence[float], now: float, tokens: int, nanos: int
+    ) -> None:
+        self.plan = plan
+        self.levels = levels
+        self.now = now
+        self.tokens = tokens
+        self.nanos = nanos
+        self.lease = ""
+        self.owner: Adjuster | None = None
+        self.done = False
+        self._headers: dict[str, str] | None = None
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """OpenAI's ``x-ratelimit-*`` headers for the tightest requests and tokens layers."""
+        if self._headers is None:
+            self._headers = rate_headers(self.plan, self.levels)
+        return self._headers
+
+
+@dataclass(frozen=True, slots=True)
+class LimitUsage:
+    """Current use of one limit, for the admin API. Cost budgets are in USD."""
+
+    layer: str
+    scope: str
+    unit: str
+    period: str
+    limit: float
+    used: float
+    remaining: float
+    resets_in_seconds: float
+
+
+def format_duration(seconds: float) -> str:
+    """OpenAI's (Go's) duration strings, to the millisecond: ``20ms``, ``1.5s``, ``6m0s``."""
+    millis = max(0, math.ceil(seconds * 1000 - 1e-6))
+    if millis < 1000:
+        return f"{millis}ms" if millis else "0s"
+    hours, rest = divmod(millis, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    secs = f"{rest // 1000}s" if rest % 1000 == 0 else f"{rest / 1000:.3f}".rstrip("0") + "s"
+    if hours:
+        return f"{hours}h{minutes}m{secs}"
+    return f"{minutes}m{secs}" if minutes else secs
+
+
+def remaining(limit: int, level: float) -> int:
+    return max(0, math.floor(limit - level + EPSILON))
+
+
+def rate_headers(plan: Plan, levels: Sequence[float]) -> dict[str, str]:
+    tightest: dict[str, tuple[int, int, float]] = {}
+    for (_, limit, _, layer), level in zip(plan.rates, levels, strict=True):
+        unit = layer.unit
+        if unit in {"requests", "tokens"}:
+            left = remaining(limit, level)
+            best = tightest.get(unit)
+            if best is None or (left, limit) < best[:2]:
+                tightest[unit] = (left, limit, level * 60.0 / limit)
+    headers: dict[str, str] = {}
+    for unit, (left, limit, reset) in tightest.items():
+        headers[f"x-ratelimit-limit-{unit}"] = str(limit)
+        headers[f"x-ratelimit-remaining-{unit}"] = str(left)
+        headers[f"x-ratelimit-reset-{unit}"] = format_duration(reset)
+    return headers

@@ -1,0 +1,198 @@
+"""An admission plan: the checks one request must pass, as plain data both backends run.
+
+A *rate check* is ``(key, limit, amount, layer)``: a bucket holding ``limit`` units that
+drains continuously at ``limit`` per minute; the request adds ``amount``.
+A *budget check* is ``(key, limit, amount, window_end, layer)``: a counter for one
+calendar window; tokens are counted in tokens, cost in nano-USD (integers, exact).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from behest.gateway.limits.policy import Budget, GatewayLimits, LimitPolicy
+from behest.gateway.limits.windows import Window, calendar
+
+NANO_USD = 1_000_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class Layer:
+    """Which limit a check enforces, for messages, headers and usage reports."""
+
+    scope: str  # project, user, ip, mint ip, credential, gateway
+    unit: str  # requests, tokens, cost_usd, in-flight requests
+    period: str  # minute, day, month, now
+
+    @property
+    def is_budget(self) -> bool:
+        return self.period in ("day", "month")
+
+    @property
+    def name(self) -> str:
+        if self.is_budget:
+            what = "cost" if self.unit == "cost_usd" else "token"
+            return f"{self.scope} {'daily' if self.period == 'day' else 'monthly'} {what} budget"
+        if self.period == "now":
+            return f"{self.scope} {self.unit}"
+        return f"{self.scope} {self.unit} per minute"
+
+
+def _rates(scope: str) -> tuple[Layer, Layer]:
+    return Layer(scope, "requests", "minute"), Layer(scope, "tokens", "minute")
+
+
+PROJECT_RPM, PROJECT_TPM = _rates("project")
+USER_RPM, USER_TPM = _rates("user")
+CREDENTIAL_RPM, CREDENTIAL_TPM = _rates("credential")
+IP_RPM = Layer("ip", "requests", "minute")
+MINT_IP_RPM = Layer("mint ip", "requests", "minute")
+CONCURRENCY = Layer("gateway", "in-flight requests", "now")
+BUDGET_LAYERS = {
+    (scope, period, unit): Layer(scope, unit, period)
+    for scope in ("project", "user")
+    for period in ("day", "month")
+    for unit in ("tokens", "cost_usd")
+}
+
+RateCheck = tuple[str, int, int, Layer]
+BudgetCheck = tuple[str, int, int, float, Layer]
+
+
+class Plan:
+    """The checks of one admission. ``now`` is None when the backend's clock decides
+    (Redis server time); ``clock`` is the local time used for calendar windows."""
+
+    __slots__ = ("budgets", "clock", "concurrency", "lease_seconds", "now", "rates")
+
+    def __init__(self, now: float | None, gateway: GatewayLimits) -> None:
+        self.now = now
+        self.clock = time.time() if now is None else now
+        self.rates: list[RateCheck] = []
+        self.budgets: list[BudgetCheck] = []
+        self.concurrency = gateway.concurrency
+        self.lease_seconds = gateway.lease_seconds
+
+
+@dataclass(frozen=True, slots=True)
+class AdmissionRequest:
+    """One request about to go upstream. ``user_id``/``ip`` of None skip those layers;
+    ``now`` (epoch seconds) is for tests; None means the backend's clock."""
+
+    project_id: str
+    user_id: str | None
+    ip: str | None
+    policy: LimitPolicy
+    credential_id: str = ""
+    estimated_tokens: int = 0
+    estimated_cost_usd: float = 0.0
+    tier: str | None = None
+    now: float | None = None
+
+
+class KeySpace:
+    """Builds storage keys under one prefix. Project ids are length-prefixed so that no
+    project id / user id pair can collide with another."""
+
+    __slots__ = ("prefix",)
+
+    def __init__(self, prefix: str) -> None:
+        self.prefix = prefix
+
+    def rate(self, ident: str) -> str:
+        return f"{self.prefix}r:{ident}"
+
+    def budget(self, scope: str, ident: str, window: Window, unit: str) -> str:
+        return f"{self.prefix}b:{scope}:{ident}:{window.id}:{unit}"
+
+    @property
+    def concurrency(self) -> str:
+        return f"{self.prefix}conc"
+
+
+def add_rate_layers(plan: Plan, keys: KeySpace, subject: AdmissionRequest, tokens: int) -> None:
+    policy = subject.policy
+    project = subject.project_id
+    scoped = f"{len(project)}:{project}"
+    limit = policy.project
+    _pair(
+        plan,
+        keys,
+        f"p:{project}",
+        rpm=limit.rpm,
+        tpm=limit.tpm,
+        tokens=tokens,
+        requests_layer=PROJECT_RPM,
+    )
+    if subject.user_id is not None:
+        user = policy.user.for_user(subject.user_id, subject.tier)
+        ident = f"u:{scoped}:{subject.user_id}"
+        _pair(plan, keys, ident, rpm=user.rpm, tpm=user.tpm, tokens=tokens, requests_layer=USER_RPM)
+    if subject.ip is not None and policy.ip.rpm is not None:
+        plan.rates.append((keys.rate(f"qi:{scoped}:{subject.ip}"), policy.ip.rpm, 1, IP_RPM))
+    credential = policy.credentials.get(subject.credential_id) if subject.credential_id else None
+    if credential is not None:
+        ident = f"c:{subject.credential_id}"
+        rpm, tpm = credential.rpm, credential.tpm
+        _pair(plan, keys, ident, rpm=rpm, tpm=tpm, tokens=tokens, requests_layer=CREDENTIAL_RPM)
+
+
+def _pair(
+    plan: Plan,
+    keys: KeySpace,
+    ident: str,
+    *,
+    rpm: int | None,
+    tpm: int | None,
+    tokens: int,
+    requests_layer: Layer,
+) -> None:
+    if rpm is not None:
+        plan.rates.append((keys.rate("q" + ident), rpm, 1, requests_layer))
+    if tpm is not None:
+        tokens_layer = _TOKENS_OF[requests_layer]
+        plan.rates.append((keys.rate("t" + ident), tpm, tokens, tokens_layer))
+
+
+_TOKENS_OF = {PROJECT_RPM: PROJECT_TPM, USER_RPM: USER_TPM, CREDENTIAL_RPM: CREDENTIAL_TPM}
+
+
+def add_budget_layers(
+    plan: Plan, keys: KeySpace, subject: AdmissionRequest, tokens: int, nanos: int
+) -> None:
+    budgets = subject.policy.budgets
+    project = subject.project_id
+    cal = None
+    for scope, periods, ident in (
+        ("project", budgets.project, project),
+        ("user", budgets.user, f"{len(project)}:{project}:{subject.user_id}"),
+    ):
+        if scope == "user" and subject.user_id is None:
+            continue
+        for period, budget in (("day", periods.daily), ("month", periods.monthly)):
+            if budget.tokens is None and budget.cost_usd is None:
+                continue
+            cal = cal or calendar(budgets.timezone)
+            window = cal.day(plan.clock) if period == "day" else cal.month(plan.clock)
+            _budget(plan, keys, (scope, period, ident, window), budget, tokens=tokens, nanos=nanos)
+
+
+def _budget(
+    plan: Plan,
+    keys: KeySpace,
+    where: tuple[str, str, str, Window],
+    budget: Budget,
+    *,
+    tokens: int,
+    nanos: int,
+) -> None:
+    scope, period, ident, window = where
+    if budget.tokens is not None:
+        key = keys.budget(scope[0], ident, window, "t")
+        layer = BUDGET_LAYERS[scope, period, "tokens"]
+        plan.budgets.append((key, budget.tokens, tokens, window.end, layer))
+    if budget.cost_usd is not None:
+        key = keys.budget(scope[0], ident, window, "c")
+        layer = BUDGET_LAYERS[scope, period, "cost_usd"]
+        plan.budgets.append((key, round(budget.cost_usd * NANO_USD), nanos, window.end, layer))

@@ -1,0 +1,168 @@
+"""The Redis backend (scale-out): one script call per admission, settle and release.
+
+While Redis is unreachable, each project's ``on_redis_error`` decides: ``fail_open``
+admits under this replica's in-process limits (an in-memory limiter over the same
+plan), ``fail_closed`` answers 503. After a failure Redis is retried at most every
+``retry_interval`` seconds, so an outage costs no connect attempt per request, and
+recovery needs no restart. Scripts run by EVALSHA; redis-py reloads them on NOSCRIPT
+(after a restart or SCRIPT FLUSH).
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import time
+import uuid
+
+from redis.asyncio import Redis
+from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import OutOfMemoryError, ReadOnlyError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from redis.retry import Retry
+
+from behest.gateway.limits.admission import Admission
+from behest.gateway.limits.base import Limiter, RateState
+from behest.gateway.limits.memory import COUNTER_GRACE, MemoryLimiter
+from behest.gateway.limits.plan import Plan
+from behest.gateway.limits.policy import FailureMode, GatewayLimits, LimitPolicy
+from behest.gateway.limits.rejection import rejection, unavailable
+from behest.gateway.limits.scripts import ADJUST, ADMIT
+
+log = logging.getLogger(__name__)
+
+UNREACHABLE = (RedisConnectionError, RedisTimeoutError, ReadOnlyError, OutOfMemoryError, OSError)
+Arg = str | int | float
+
+
+def connect(url: str, *, timeout: float = 0.5) -> Redis:
+    """A client that fails fast: no retries, short timeouts (admission must not hang)."""
+    return Redis.from_url(
+        url,
+        socket_timeout=timeout,
+        socket_connect_timeout=timeout,
+        retry=Retry(NoBackoff(), 0),
+        health_check_interval=0,
+    )
+
+
+def _ttl(window_end: float, now: float) -> int:
+    return max(1, int(window_end - now + COUNTER_GRACE))
+
+
+class RedisLimiter(Limiter):
+    def __init__(
+        self,
+        client: Redis,
+        *,
+        gateway: GatewayLimits | None = None,
+        key_prefix: str = "behest:lim:",
+        retry_interval: float = 1.0,
+    ) -> None:
+        super().__init__(gateway, key_prefix)
+        self.client = client
+        self.fallback = MemoryLimiter(self.gateway, key_prefix)
+        self.retry_interval = retry_interval
+        self._admit_script = client.register_script(ADMIT)
+        self._adjust_script = client.register_script(ADJUST)
+        self._leases = itertools.count()
+        self._lease_prefix = uuid.uuid4().hex[:12]
+        self._down_until = 0.0
+
+    @property
+    def available(self) -> bool:
+        return time.monotonic() >= self._down_until
+
+    async def _reserve(self, plan: Plan, policy: LimitPolicy, tokens: int, nanos: int) -> Admission:
+        if not self.available:
+            return self._degraded(plan, policy, tokens, nanos)
+        keys, args = self._admit_args(plan)
+        try:
+            reply = await self._admit_script(keys=keys, args=args)
+        except UNREACHABLE as exc:
+            self._mark_down(exc)
+            return self._degraded(plan, policy, tokens, nanos)
+        if reply[0] != 1:
+            raise rejection(plan, int(reply[1]), int(reply[2]), float(reply[3]))
+        levels = [float(level) for level in reply[2:]]
+        admission = Admission(plan, levels, float(reply[1]), tokens, nanos)
+        admission.owner = self
+        admission.lease = str(args[4])
+        return admission
+
+    def _admit_args(self, plan: Plan) -> tuple[list[str], list[Arg]]:
+        keys = [check[0] for check in plan.rates]
+        keys += [check[0] for check in plan.budgets]
+        cap = plan.concurrency
+        lease = ""
+        if cap is not None:
+            keys.append(self.keys.concurrency)
+            lease = f"{self._lease_prefix}:{next(self._leases)}"
+        args: list[Arg] = [
+            "" if plan.now is None else repr(plan.now),
+            len(plan.rates),
+            len(plan.budgets),
+            "" if cap is None else cap,
+            lease,
+            plan.lease_seconds,
+        ]
+        for _, limit, amount, _ in plan.rates:
+            args += (limit, amount)
+        for _, limit, amount, end, _ in plan.budgets:
+            args += (limit, amount, _ttl(end, plan.clock))
+        return keys, args
+
+    def _degraded(self, plan: Plan, policy: LimitPolicy, tokens: int, nanos: int) -> Admission:
+        if policy.on_redis_error is FailureMode.CLOSED:
+            raise unavailable()
+        return self.fallback.reserve(plan, tokens, nanos)
+
+    def _mark_down(self, exc: BaseException) -> None:
+        if self.available:
+            log.warning("Redis unreachable, limits degraded per project policy: %r", exc)
+        self._down_until = time.monotonic() + self.retry_interval
+
+    async def adjust(self, admission: Admission, tokens: int, nanos: int) -> None:
+        plan = admission.plan
+        keys: list[str] = []
+        rate_args: list[Arg] = []
+        for key, limit, _, layer in plan.rates:
+            if layer.unit == "tokens":
+                keys.append(key)
+                rate_args += (limit, tokens)
+        n_rate = len(keys)
+        budget_args: list[Arg] = []
+        for key, _, _, end, layer in plan.budgets:
+            keys.append(key)
+            budget_args += (nanos if layer.unit == "cost_usd" else tokens, _ttl(end, plan.clock))
+        if admission.lease:
+            keys.append(self.keys.concurrency)
+        now = "" if plan.now is None else repr(plan.now)
+        args = [now, n_rate, len(plan.budgets), admission.lease, *rate_args, *budget_args]
+        try:
+            await self._adjust_script(keys=keys, args=args)
+        except UNREACHABLE as exc:
+            self._mark_down(exc)
+            log.warning("settling an admission failed; its reservation stays until expiry")
+
+    async def _read(self, plan: Plan) -> tuple[list[RateState], list[int], int]:
+        pipe = self.client.pipeline(transaction=False)
+        for key, *_ in plan.rates:
+            pipe.get(key)
+        for key, *_ in plan.budgets:
+            pipe.get(key)
+        if plan.concurrency is not None:
+            pipe.zcount(self.keys.concurrency, f"({plan.clock!r}", "+inf")
+        replies = await pipe.execute()
+        rates: list[RateState] = []
+        for raw in replies[: len(plan.rates)]:
+            level, _, stamp = raw.partition(b" ") if raw else (b"", b"", b"")
+            rates.append((float(level), float(stamp)) if raw else None)
+        counted = replies[len(plan.rates) : len(plan.rates) + len(plan.budgets)]
+        budgets = [int(raw or 0) for raw in counted]
+        in_flight = int(replies[-1]) if plan.concurrency is not None else 0
+        return rates, budgets, in_flight
+
+    async def aclose(self) -> None:
+        await self.client.aclose()

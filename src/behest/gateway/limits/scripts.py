@@ -1,0 +1,124 @@
+"""The Redis backend's Lua scripts: the same arithmetic as ``memory.py``, atomically.
+
+A bucket is stored as the string ``"<level> <stamp>"`` (``%.17g``, exact doubles); a
+budget counter as an integer; the concurrency leases as a sorted set scored by expiry.
+"""
+
+# KEYS: rate keys (n_rate), budget keys (n_budget), [concurrency key]
+# ARGV: now ('' = server TIME), n_rate, n_budget, cap ('' = none), lease, lease_seconds,
+#       then limit, amount per rate check; limit, amount, expire_at per budget check.
+# Returns {1, now, level...} when admitted, else {0, kind, index, wait} (nothing written).
+ADMIT = """
+local now = tonumber(ARGV[1])
+if not now then
+  local t = redis.call('TIME')
+  now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+end
+local n_rate, n_budget, cap = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local kind, index, worst = 0, 0, -1
+local levels, stamps = {}, {}
+local a = 7
+for i = 1, n_rate do
+  local limit, amount = tonumber(ARGV[a]), tonumber(ARGV[a + 1])
+  a = a + 2
+  local level, stamp = 0, now
+  local raw = redis.call('GET', KEYS[i])
+  if raw then
+    local l, s = string.match(raw, '^(%S+) (%S+)$')
+    level, stamp = tonumber(l), tonumber(s)
+    if now > stamp then
+      level = math.max(0, level - (now - stamp) * limit / 60)
+      stamp = now
+    end
+  end
+  local after = level + amount
+  if after > limit + 1e-9 then
+    local wait = (after - limit) * 60 / limit
+    if amount > limit then wait = math.huge end
+    if wait > worst then kind, index, worst = 1, i - 1, wait end
+  end
+  levels[i], stamps[i] = after, stamp
+end
+local ckey = KEYS[n_rate + n_budget + 1]
+if cap then
+  redis.call('ZREMRANGEBYSCORE', ckey, '-inf', now)
+  if redis.call('ZCARD', ckey) >= cap then kind, index = 2, 0 end
+end
+local b = a
+for j = 1, n_budget do
+  local used = tonumber(redis.call('GET', KEYS[n_rate + j]) or '0')
+  if used + tonumber(ARGV[b + 1]) > tonumber(ARGV[b]) then
+    kind, index = 3, j - 1
+    break
+  end
+  b = b + 3
+end
+if kind > 0 then
+  return {0, kind, index, string.format('%.17g', worst)}
+end
+local out = {1, string.format('%.17g', now)}
+a = 7
+for i = 1, n_rate do
+  local limit = tonumber(ARGV[a])
+  a = a + 2
+  local ttl = math.ceil((stamps[i] - now + levels[i] * 60 / limit) * 1000) + 1000
+  redis.call('SET', KEYS[i], string.format('%.17g %.17g', levels[i], stamps[i]), 'PX', ttl)
+  out[#out + 1] = string.format('%.17g', levels[i])
+end
+for j = 1, n_budget do
+  redis.call('INCRBY', KEYS[n_rate + j], ARGV[a + 1])
+  redis.call('EXPIRE', KEYS[n_rate + j], ARGV[a + 2])
+  a = a + 3
+end
+if cap then
+  local lease_seconds = tonumber(ARGV[6])
+  redis.call('ZADD', ckey, now + lease_seconds, ARGV[5])
+  redis.call('PEXPIRE', ckey, math.ceil(lease_seconds * 1000) + 1000)
+end
+return out
+"""
+
+# KEYS: token rate keys (n_rate), budget keys (n_budget), [concurrency key]
+# ARGV: now ('' = server TIME), n_rate, n_budget, lease ('' = none),
+#       then limit, delta per rate key; delta, ttl_seconds per budget key.
+# Levels and counters never go below zero; a missing key only ever grows.
+ADJUST = """
+local now = tonumber(ARGV[1])
+if not now then
+  local t = redis.call('TIME')
+  now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+end
+local n_rate, n_budget = tonumber(ARGV[2]), tonumber(ARGV[3])
+local a = 5
+for i = 1, n_rate do
+  local limit, delta = tonumber(ARGV[a]), tonumber(ARGV[a + 1])
+  a = a + 2
+  local raw = redis.call('GET', KEYS[i])
+  local level, stamp = 0, now
+  if raw then
+    local l, s = string.match(raw, '^(%S+) (%S+)$')
+    level, stamp = tonumber(l), tonumber(s)
+  end
+  if delta ~= 0 and (raw or delta > 0) then
+    level = math.max(0, level + delta)
+    local ttl = math.max(1000, math.ceil((stamp - now + level * 60 / limit) * 1000) + 1000)
+    redis.call('SET', KEYS[i], string.format('%.17g %.17g', level, stamp), 'PX', ttl)
+  end
+end
+for j = 1, n_budget do
+  local key, delta = KEYS[n_rate + j], tonumber(ARGV[a])
+  if delta ~= 0 then
+    if redis.call('EXISTS', key) == 1 then
+      if redis.call('INCRBY', key, ARGV[a]) < 0 then redis.call('SET', key, 0, 'KEEPTTL') end
+    elseif delta > 0 then
+      redis.call('SET', key, ARGV[a])
+      redis.call('EXPIRE', key, ARGV[a + 1])
+    end
+  end
+  a = a + 2
+end
+if ARGV[4] ~= '' then
+  redis.call('ZREM', KEYS[n_rate + n_budget + 1], ARGV[4])
+end
+return 1
+"""
