@@ -1,0 +1,3 @@
+from behest.testing.mock_anthropic import main
+
+main()
