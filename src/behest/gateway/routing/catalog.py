@@ -15,7 +15,8 @@ Resolution of a requested name, first rule that applies:
    goes to Anthropic directly when the project has it, else to OpenRouter if it has that.
    The name is sent upstream unchanged.
 4. **Only provider**: a name no prefix claims goes to the project's single provider
-   when it has exactly one (a project with only Ollama needs no prefixes).
+   when it has exactly one (a project with only Ollama needs no prefixes). Vendor
+   namespaces claim nothing here: ``Qwen/Qwen2.5-7B`` goes to a lone vLLM.
 
 Anything else is :class:`ModelNotFound`, with a message that says why and what to write.
 A prefix owned by a provider the project has not configured is *not* sent elsewhere.
@@ -157,6 +158,8 @@ class Catalog:
         owner = self.owner(name)
         if owner in available:
             return owner, name
+        if slash:
+            owner = None  # a vendor namespace is a hint for OpenRouter, not a claim
         if owner is None and len(available) == 1:
             return next(iter(available)), name
         return _not_found(name, owner, available)
