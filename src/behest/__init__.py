@@ -1,0 +1,3 @@
+"""behest: a self-hostable, OpenAI-compatible AI gateway."""
+
+__version__ = "0.1.0"

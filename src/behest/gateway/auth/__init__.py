@@ -1,0 +1,1 @@
+"""Authentication: project API keys (Argon2id), minted per-user JWTs (EdDSA), JWKS."""

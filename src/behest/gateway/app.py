@@ -1,0 +1,59 @@
+"""Wires the parts together and runs them for the life of the server."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from behest.gateway.auth.api_keys import VerifiedKeyCache
+from behest.gateway.auth.authenticate import Authenticator
+from behest.gateway.bootstrap import AdminTokenCheck, Foundation
+from behest.gateway.directory import Directory
+from behest.gateway.edge.server import build_web_app
+from behest.gateway.pipeline import Pipeline
+from behest.gateway.services import Services
+from behest.gateway.upstream import Upstream
+
+log = logging.getLogger("behest")
+
+
+def build_services(foundation: Foundation) -> Services:
+    settings = foundation.settings
+    directory = Directory(
+        foundation.db, foundation.vault, VerifiedKeyCache(settings.api_key_cache_ttl_s)
+    )
+    upstream = Upstream(
+        timeout_s=settings.upstream_timeout_s,
+        connect_timeout_s=settings.upstream_connect_timeout_s,
+    )
+    return Services(
+        settings=settings,
+        directory=directory,
+        authenticator=Authenticator(directory),
+        pipeline=Pipeline(directory, upstream),
+        admin=foundation.admin,
+        admin_token=AdminTokenCheck(settings, foundation.db),
+        upstream=upstream,
+    )
+
+
+def build_app(foundation: Foundation) -> web.Application:
+    parts = build_services(foundation)
+    app = build_web_app(parts)
+
+    async def lifespan(_app: web.Application) -> AsyncIterator[None]:
+        await parts.upstream.start()
+        poller = asyncio.create_task(parts.directory.poll(parts.settings.config_poll_s))
+        yield
+        poller.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await poller
+        await parts.upstream.close()
+        foundation.db.close()
+
+    app.cleanup_ctx.append(lifespan)
+    return app

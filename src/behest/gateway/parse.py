@@ -1,0 +1,91 @@
+"""Request bodies → Call. Reads what the gateway acts on; never validates the whole schema."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+import orjson
+
+from behest.gateway.call import Call, Operation
+from behest.gateway.errors import InvalidRequest
+
+_ROLES = frozenset({"system", "developer", "user", "assistant", "tool", "function"})
+
+
+def new_request_id() -> str:
+    return "req_" + secrets.token_hex(12)
+
+
+def load_object(raw: bytes) -> dict[str, Any]:
+    if not raw:
+        raise InvalidRequest("The request body is empty; send a JSON object.")
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise InvalidRequest(f"The request body is not valid JSON: {exc}.") from exc
+    if not isinstance(data, dict):
+        raise InvalidRequest("The request body must be a JSON object.")
+    return data
+
+
+def parse_call(operation: Operation, raw: bytes, request_id: str) -> Call:
+    body = load_object(raw)
+    model = body.get("model")
+    if not isinstance(model, str) or not model:
+        raise InvalidRequest("you must provide a model parameter", param="model")
+    if operation == "chat":
+        _check_messages(body.get("messages"))
+    elif operation == "embeddings" and not _is_input(body.get("input")):
+        raise InvalidRequest("'input' must be a string or an array of strings or tokens.", param="input")
+    elif operation == "moderations" and not _is_moderation_input(body.get("input")):
+        raise InvalidRequest("'input' must be a string, an array of strings or content parts.", param="input")
+    stream = _bool(body, "stream") if operation == "chat" else False
+    options = body.get("stream_options")
+    if options is not None and not isinstance(options, dict):
+        raise InvalidRequest("'stream_options' must be an object.", param="stream_options")
+    include_usage = bool(stream and options and options.get("include_usage") is True)
+    return Call(operation, model, body, stream, include_usage, request_id)
+
+
+def _bool(body: dict[str, Any], name: str) -> bool:
+    value = body.get(name)
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        raise InvalidRequest(f"'{name}' must be a boolean.", param=name)
+    return value
+
+
+def _check_messages(messages: Any) -> None:
+    if not isinstance(messages, list) or not messages:
+        raise InvalidRequest("'messages' must be a non-empty array.", param="messages")
+    for index, message in enumerate(messages):
+        param = f"messages[{index}]"
+        if not isinstance(message, dict):
+            raise InvalidRequest(f"'{param}' must be an object.", param=param)
+        role = message.get("role")
+        if role not in _ROLES:
+            raise InvalidRequest(
+                f"'{param}.role' must be one of {', '.join(sorted(_ROLES))}.", param=f"{param}.role"
+            )
+        content = message.get("content")
+        if content is not None and not isinstance(content, str | list):
+            raise InvalidRequest(
+                f"'{param}.content' must be a string or an array of content parts.",
+                param=f"{param}.content",
+            )
+
+
+def _is_input(value: Any) -> bool:
+    if isinstance(value, str):
+        return True
+    return isinstance(value, list) and bool(value) and all(
+        isinstance(item, str | int | list) for item in value
+    )
+
+
+def _is_moderation_input(value: Any) -> bool:
+    if isinstance(value, str):
+        return True
+    return isinstance(value, list) and bool(value) and all(isinstance(i, str | dict) for i in value)

@@ -1,0 +1,90 @@
+"""A project's settings: stored as JSON, validated here once per change, not per request."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from behest.gateway.auth.tokens import MAX_TTL_S
+from behest.gateway.errors import InvalidRequest
+
+_OPAQUE_SECTIONS = ("limits", "guard", "price_overrides")
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectSettings:
+    allow_api_key_access: bool = False  # server-to-server use of the API key on /v1/*
+    jwt_ttl_s: int = 900
+    cors_origins: tuple[str, ...] = ()
+    aliases: dict[str, str] = field(default_factory=dict)
+    thread_retention_days: int | None = None
+    limits: dict[str, Any] = field(default_factory=dict)
+    guard: dict[str, Any] = field(default_factory=dict)
+    price_overrides: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ProjectSettings:
+        unknown = set(data) - set(cls.__dataclass_fields__)
+        if unknown:
+            raise InvalidRequest(f"Unknown project settings: {', '.join(sorted(unknown))}.")
+        settings = cls(
+            allow_api_key_access=_bool(data, "allow_api_key_access", False),
+            jwt_ttl_s=_ttl(data.get("jwt_ttl_s", 900)),
+            cors_origins=tuple(_str_list(data, "cors_origins")),
+            aliases=_str_map(data, "aliases"),
+            thread_retention_days=_optional_days(data.get("thread_retention_days")),
+            **{name: _object(data, name) for name in _OPAQUE_SECTIONS},
+        )
+        return settings
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["cors_origins"] = list(self.cors_origins)
+        return data
+
+    def merged(self, patch: dict[str, Any]) -> ProjectSettings:
+        return ProjectSettings.from_dict({**self.to_dict(), **patch})
+
+
+def _bool(data: dict[str, Any], name: str, default: bool) -> bool:
+    value = data.get(name, default)
+    if not isinstance(value, bool):
+        raise InvalidRequest(f"{name} must be true or false.", param=name)
+    return value
+
+
+def _ttl(value: Any) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not 30 <= value <= MAX_TTL_S:
+        raise InvalidRequest(f"jwt_ttl_s must be an integer from 30 to {MAX_TTL_S}.", param="jwt_ttl_s")
+    return value
+
+
+def _optional_days(value: Any) -> int | None:
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise InvalidRequest("thread_retention_days must be a positive integer or null.")
+    return value
+
+
+def _str_list(data: dict[str, Any], name: str) -> list[str]:
+    value = data.get(name, [])
+    if not isinstance(value, list | tuple) or not all(isinstance(item, str) for item in value):
+        raise InvalidRequest(f"{name} must be a list of strings.", param=name)
+    return list(value)
+
+
+def _str_map(data: dict[str, Any], name: str) -> dict[str, str]:
+    value = data.get(name, {})
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
+        raise InvalidRequest(f"{name} must be an object of strings.", param=name)
+    return dict(value)
+
+
+def _object(data: dict[str, Any], name: str) -> dict[str, Any]:
+    value = data.get(name, {})
+    if not isinstance(value, dict):
+        raise InvalidRequest(f"{name} must be an object.", param=name)
+    return dict(value)

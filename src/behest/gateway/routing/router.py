@@ -1,0 +1,71 @@
+"""Model name → ordered targets (provider endpoint, upstream model, credential).
+
+Rules, first that applies:
+1. a project alias names another model (which may itself be explicit);
+2. ``<credential name or provider>/<model>`` picks that credential explicitly;
+3. every credential whose model patterns (``gpt-4o*``, ``*``) match, in creation order;
+4. a credential that lists no models serves the models its provider is known for.
+Several matches give fallbacks, tried in order.
+"""
+
+from __future__ import annotations
+
+from fnmatch import fnmatchcase
+
+from behest.gateway.directory import CredentialView, ProjectView
+from behest.gateway.errors import ModelNotFound
+from behest.gateway.providers.base import Target
+from behest.gateway.routing.targets import serves_by_default, target_for
+
+
+def route(project: ProjectView, model: str) -> list[Target]:
+    model = project.settings.aliases.get(model, model)
+    targets = (
+        _explicit(project, model) or _by_pattern(project, model) or _by_provider(project, model)
+    )
+    if not targets:
+        raise ModelNotFound(
+            f"The model '{model}' does not exist or this project has no provider credential "
+            "that serves it.",
+            param="model",
+        )
+    return targets
+
+
+def _explicit(project: ProjectView, model: str) -> list[Target]:
+    head, sep, rest = model.partition("/")
+    if not sep or not rest:
+        return []
+    named = [c for c in project.credentials if c.name == head]
+    chosen = named or [c for c in project.credentials if c.provider == head]
+    return [target_for(credential, rest) for credential in chosen]
+
+
+def _by_pattern(project: ProjectView, model: str) -> list[Target]:
+    return [
+        target_for(credential, model)
+        for credential in project.credentials
+        if any(fnmatchcase(model, pattern) for pattern in credential.models)
+    ]
+
+
+def _by_provider(project: ProjectView, model: str) -> list[Target]:
+    return [
+        target_for(credential, model)
+        for credential in project.credentials
+        if not credential.models and serves_by_default(credential, model)
+    ]
+
+
+def models_for(project: ProjectView) -> list[tuple[str, CredentialView]]:
+    """The model names a project can ask for, with the credential that serves each."""
+    listed: dict[str, CredentialView] = {}
+    for credential in project.credentials:
+        for pattern in credential.models:
+            if not any(char in pattern for char in "*?["):
+                listed.setdefault(pattern, credential)
+    for alias in project.settings.aliases:
+        first = next(iter(project.credentials), None)
+        if first is not None:
+            listed.setdefault(alias, first)
+    return sorted(listed.items())

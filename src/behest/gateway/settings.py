@@ -1,0 +1,72 @@
+"""Typed settings read once from ``BEHEST_*`` environment variables."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from behest.gateway.errors import InvalidRequest
+
+
+def _env(name: str, default: str = "") -> str:
+    return os.environ.get(f"BEHEST_{name}", default)
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = _env(name)
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise InvalidRequest(f"BEHEST_{name} must be an integer, got {raw!r}.") from exc
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    data_dir: Path = field(default_factory=lambda: Path(".behest"))
+    database_url: str = ""
+    redis_url: str = ""
+    master_key: str = ""
+    previous_master_keys: tuple[str, ...] = ()
+    admin_token: str = ""
+    max_body_bytes: int = 8 * 1024 * 1024
+    upstream_timeout_s: float = 600.0
+    upstream_connect_timeout_s: float = 10.0
+    config_poll_s: float = 1.0
+    api_key_cache_ttl_s: float = 60.0
+    default_jwt_ttl_s: int = 900
+    log_level: str = "INFO"
+    demo: bool = False
+    workers: int = 1
+    trusted_proxies: tuple[str, ...] = ()
+
+    @classmethod
+    def from_env(cls, **overrides: object) -> Settings:
+        data_dir = Path(_env("DATA_DIR", ".behest")).expanduser()
+        previous = tuple(key for key in _env("MASTER_KEY_PREVIOUS").split(",") if key)
+        settings = cls(
+            host=_env("HOST", "127.0.0.1"),
+            port=_env_int("PORT", 8080),
+            data_dir=data_dir,
+            database_url=_env("DATABASE_URL"),
+            redis_url=_env("REDIS_URL"),
+            master_key=_env("MASTER_KEY"),
+            previous_master_keys=previous,
+            admin_token=_env("ADMIN_TOKEN"),
+            max_body_bytes=_env_int("MAX_BODY_BYTES", 8 * 1024 * 1024),
+            upstream_timeout_s=float(_env_int("UPSTREAM_TIMEOUT_S", 600)),
+            config_poll_s=float(_env("CONFIG_POLL_S", "1.0")),
+            log_level=_env("LOG_LEVEL", "INFO").upper(),
+            demo=_env("DEMO") in ("1", "true", "yes"),
+            workers=_env_int("WORKERS", 1),
+            trusted_proxies=tuple(p for p in _env("TRUSTED_PROXIES").split(",") if p),
+        )
+        return replace(settings, **overrides)  # type: ignore[arg-type]
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.data_dir / 'behest.db').resolve()}"
