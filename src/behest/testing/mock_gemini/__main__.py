@@ -1,0 +1,3 @@
+from behest.testing.mock_gemini import main
+
+main()
