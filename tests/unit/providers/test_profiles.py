@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import orjson
 import pytest
 
@@ -172,3 +174,15 @@ def test_profiles_are_immutable() -> None:
     profile = profile_for("azure")
     with pytest.raises(TypeError):
         profile.query["api-version"] = "x"  # type: ignore[index]
+
+
+def test_docs_table_lists_every_profile_with_its_quirks() -> None:
+    doc = (Path(__file__).resolve().parents[3] / "docs" / "providers.md").read_text()
+    rows = {
+        line.split("|")[1].strip(" `"): line for line in doc.splitlines() if line.startswith("| `")
+    }
+    for name, profile in PROFILES.items():
+        assert name in rows, f"docs/providers.md has no row for {name}"
+        for quirk in profile.quirks:
+            assert f"`{quirk}`" in rows[name], f"{name}: {quirk} missing from the docs table"
+        assert profile.base_url in rows[name]
