@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from behest.gateway.guard.injection import score_injection
 from behest.gateway.guard.pii import detect_pii
 from behest.gateway.guard.secrets import detect_secrets
 
+INJECTION_THRESHOLD = 0.5
 _LABELS = {"EMAIL": "EMAIL_ADDRESS", "PHONE": "PHONE_NUMBER", "IBAN": "IBAN_CODE", "DATE_OF_BIRTH": "DOB"}
 
 
@@ -20,3 +22,8 @@ def pii(text: str) -> dict[str, Any]:
 def secrets(text: str) -> dict[str, Any]:
     findings = detect_secrets(text)
     return {"flagged": bool(findings), "score": max((f.score for f in findings), default=0.0)}
+
+
+def injection(text: str) -> dict[str, Any]:
+    verdict = score_injection(text)
+    return {"score": verdict.score, "flagged": verdict.score >= INJECTION_THRESHOLD}
