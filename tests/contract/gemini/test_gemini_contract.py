@@ -1,4 +1,4 @@
-"""Gemini contract: requests validate against Google's discovery doc, answers against OpenAI's spec."""
+"""Gemini contract: requests meet Google's discovery doc, answers meet OpenAI's spec."""
 
 from __future__ import annotations
 

@@ -123,7 +123,8 @@ async def _api(request: web.Request) -> web.StreamResponse:
         except orjson.JSONDecodeError as exc:
             raise ApiError(400, "Invalid JSON payload received. Unexpected token.") from exc
         faults.requests_seen += 1
-        faults.last_request, faults.last_headers = body, dict(request.headers)
+        faults.last_request = body
+        faults.last_headers = {str(key).lower(): value for key, value in request.headers.items()}
         fault = faults.take(model)
         if fault and fault.latency_ms:
             await asyncio.sleep(fault.latency_ms / 1000)
