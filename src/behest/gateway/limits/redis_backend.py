@@ -15,7 +15,7 @@ import logging
 import time
 import uuid
 
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import OutOfMemoryError, ReadOnlyError
@@ -36,15 +36,18 @@ UNREACHABLE = (RedisConnectionError, RedisTimeoutError, ReadOnlyError, OutOfMemo
 Arg = str | int | float
 
 
-def connect(url: str, *, timeout: float = 0.5) -> Redis:
-    """A client that fails fast: no retries, short timeouts (admission must not hang)."""
-    return Redis.from_url(
+def connect(url: str, *, timeout: float = 0.5, max_connections: int = 64) -> Redis:
+    """A client that fails fast (no retries, short timeouts: admission must not hang) and
+    queues for one of ``max_connections`` connections rather than opening more."""
+    pool = BlockingConnectionPool.from_url(
         url,
+        max_connections=max_connections,
+        timeout=4 * timeout,
         socket_timeout=timeout,
         socket_connect_timeout=timeout,
         retry=Retry(NoBackoff(), 0),
-        health_check_interval=0,
     )
+    return Redis.from_pool(pool)
 
 
 def _ttl(window_end: float, now: float) -> int:
