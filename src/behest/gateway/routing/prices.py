@@ -26,7 +26,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from functools import cached_property
-from typing import Any
+from typing import Any, NamedTuple
 
 from genai_prices import types as gp
 
@@ -100,9 +100,8 @@ class Prices:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class Tokens:
-    """The billable counts read from an OpenAI usage object."""
+class Tokens(NamedTuple):
+    """The billable counts read from an OpenAI usage object (a tuple: cheap to build)."""
 
     prompt: int
     completion: int
