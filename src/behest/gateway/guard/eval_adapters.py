@@ -9,12 +9,18 @@ from behest.gateway.guard.pii import detect_pii
 from behest.gateway.guard.secrets import detect_secrets
 
 INJECTION_THRESHOLD = 0.5
-_LABELS = {"EMAIL": "EMAIL_ADDRESS", "PHONE": "PHONE_NUMBER", "IBAN": "IBAN_CODE", "DATE_OF_BIRTH": "DOB"}
+_LABELS = {
+    "EMAIL": "EMAIL_ADDRESS",
+    "PHONE": "PHONE_NUMBER",
+    "IBAN": "IBAN_CODE",
+    "DATE_OF_BIRTH": "DOB",
+}
 
 
 def pii(text: str) -> dict[str, Any]:
     entities = [
-        {"start": f.start, "end": f.end, "label": _LABELS.get(f.type, f.type)} for f in detect_pii(text)
+        {"start": f.start, "end": f.end, "label": _LABELS.get(f.type, f.type)}
+        for f in detect_pii(text)
     ]
     return {"entities": entities}
 

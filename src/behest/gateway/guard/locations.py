@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001  (long regular expressions; typographic apostrophes are matched on purpose)
 """Street addresses and places, by structure (numbers, street words, postal lines) and a gazetteer.
 
 An address is reported as several findings (house number, street, unit, city, country,
@@ -42,12 +43,18 @@ _UNIT = re.compile(
 _MILITARY = re.compile(
     r"\b(?:USNS|USS|USNV|USCGC)\s+[^\W\d_]+|\b(?:APO|FPO|DPO)\s+(?:AA|AE|AP)\s+\d{5}\b"
 )
-_POSTAL = re.compile(r"\b[A-Z]{2}\s+\d{4,5}(?:-\d{4})?\b|(?<=[,\n ])\d{5}(?:-\d{4})?(?=\s*(?:\n|$|[,.?]))")
-_CORNER = re.compile(r"\bcorner of\s+(.{3,60}?)\s+and\s+(.{3,40}?)(?=[,.?!]|\s*$|\n)", re.IGNORECASE)
+_POSTAL = re.compile(
+    r"\b[A-Z]{2}\s+\d{4,5}(?:-\d{4})?\b|(?<=[,\n ])\d{5}(?:-\d{4})?(?=\s*(?:\n|$|[,.?]))"
+)
+_CORNER = re.compile(
+    r"\bcorner of\s+(.{3,60}?)\s+and\s+(.{3,40}?)(?=[,.?!]|\s*$|\n)", re.IGNORECASE
+)
 _LINE = re.compile(r"[^\n,]+")
 _TOKEN = re.compile(r"[^\W\d_]+(?:[.'’-][^\W\d_]+)*")
 _SKIP_TAIL = frozenset({"nan", "st.", "st", "rd.", "ave."})
-_FALSE_STREETS = frozenset({"the", "a", "an", "my", "your", "our", "in", "on", "at", "by", "of", "to"})
+_FALSE_STREETS = frozenset(
+    {"the", "a", "an", "my", "your", "our", "in", "on", "at", "by", "of", "to"}
+)
 
 
 def _split_house_number(start: int, text: str, score: float) -> list[Finding]:
@@ -66,7 +73,7 @@ def _all_common(candidate: str) -> bool:
     """``"Article 50"``, ``"March 2017"``: ordinary words and numbers, no street."""
     words = [w for w in _TOKEN.findall(candidate)]
     common = gazetteer.common_words()
-    last = candidate.split()[-1].lower().rstrip(".")
+    last = candidate.rsplit(maxsplit=1)[-1].lower().rstrip(".")
     if re.fullmatch(f"(?:{_SUFFIX})", last) and candidate[0].isdigit():
         return False
     return all(w.lower() in common for w in words)

@@ -1,3 +1,4 @@
+# ruff: noqa: E501, RUF001  (long regular expressions; typographic apostrophes are matched on purpose)
 """Person names, heuristically: runs of capitalised words scored by the signals around them.
 
 Signals: an honorific before the run, a phrase that introduces a name ("my name is",
@@ -25,7 +26,9 @@ _CUE = re.compile(
     r"|\bask(?:ed)?|\bcontact|\bfriend|\bpartner's name|\bauthor|\bcc|\bto|\bfrom)[:,]?\s*$",
     re.IGNORECASE,
 )
-_AFTER_CUE = re.compile(r"^\s*(?:said|says|wrote|asked|replied|told|is from|lives|had given|:)", re.IGNORECASE)
+_AFTER_CUE = re.compile(
+    r"^\s*(?:said|says|wrote|asked|replied|told|is from|lives|had given|:)", re.IGNORECASE
+)
 _SUFFIXES = frozenset({"Jr.", "Sr.", "II", "III", "MD", "PhD", "DDS", "Esq."})
 
 
@@ -100,7 +103,10 @@ def _score(text: str, run: _Run) -> float:
         return 0.9
     if all(k == "common" for k in kinds):
         return 0.0
-    cue = _CUE.search(before) is not None or _AFTER_CUE.match(text[run.end : run.end + 20]) is not None
+    cue = (
+        _CUE.search(before) is not None
+        or _AFTER_CUE.match(text[run.end : run.end + 20]) is not None
+    )
     line_label = text[run.end : run.end + 1] == ":" and _sentence_start(text, run.start)
     if kinds[0] == "first" and len(kinds) > 1 and namey == len(kinds):
         return 0.85

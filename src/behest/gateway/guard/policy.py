@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (long regular expressions; typographic apostrophes are matched on purpose)
 """``GuardPolicy``: what the guard looks for and what it does, stored as JSON per project."""
 
 from __future__ import annotations
@@ -58,8 +59,8 @@ class GuardPolicy:
     def is_allowed(self, value: str) -> bool:
         """Allow-listed values: exact (case-insensitive), or a domain and its subdomains."""
         lowered = value.lower()
-        for item in self.allow_list:
-            item = item.lower()
+        for entry in self.allow_list:
+            item = entry.lower()
             if lowered == item or lowered.endswith(("@" + item, "." + item)):
                 return True
             if re.search(rf"(?:^|[/@.]){re.escape(item)}(?:$|[/:?#])", lowered):
@@ -72,7 +73,9 @@ class GuardPolicy:
             raise InvalidRequest("guard policy must be a JSON object", param="guard")
         unknown = sorted(set(data) - _KEYS)
         if unknown:
-            raise InvalidRequest(f"unknown guard policy field(s): {', '.join(unknown)}", param="guard")
+            raise InvalidRequest(
+                f"unknown guard policy field(s): {', '.join(unknown)}", param="guard"
+            )
         default = cls()
         return cls(
             pii_mode=_choice(data, "pii_mode", PiiMode, default.pii_mode),
@@ -81,7 +84,9 @@ class GuardPolicy:
             secrets=_flag(data, "secrets", default.secrets),
             heuristics=_flag(data, "heuristics", default.heuristics),
             injection_mode=_choice(data, "injection_mode", InjectionMode, default.injection_mode),
-            injection_threshold=_threshold(data.get("injection_threshold", default.injection_threshold)),
+            injection_threshold=_threshold(
+                data.get("injection_threshold", default.injection_threshold)
+            ),
             allow_list=_strings(data.get("allow_list", [])),
             custom_patterns=_patterns(data.get("custom_patterns", {})),
         )
@@ -165,5 +170,7 @@ def _patterns(value: Any) -> tuple[CustomPattern, ...]:
         try:
             patterns.append(CustomPattern(name, re.compile(source)))
         except re.error as exc:
-            raise _bad(f"custom_patterns.{name}", f"is not a valid regular expression: {exc}") from exc
+            raise _bad(
+                f"custom_patterns.{name}", f"is not a valid regular expression: {exc}"
+            ) from exc
     return tuple(patterns)

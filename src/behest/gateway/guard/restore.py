@@ -38,7 +38,9 @@ class Restorer:
     def restore_json_text(self, text: str) -> str:
         """Restore inside JSON text (tool-call arguments), escaping what needs escaping."""
         return PLACEHOLDER.sub(
-            lambda m: json_fragment(self._values[m.group()]) if m.group() in self._values else m.group(),
+            lambda m: (
+                json_fragment(self._values[m.group()]) if m.group() in self._values else m.group()
+            ),
             text,
         )
 

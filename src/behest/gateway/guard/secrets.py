@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (long regular expressions; typographic apostrophes are matched on purpose)
 """Secrets: provider keys by their published prefixes and shapes, plus credentials assigned
 to a suspicious name (``api_key = "…"``) whose value looks random (Shannon entropy).
 
@@ -58,7 +59,9 @@ _VALUE = re.compile(
     r"[\w.-]{0,40}['\"]?\s*(?::=|=>|[:=]|,|\s)\s*(?:\(?['\"](?P<q>[^'\"\n]{6,200})['\"]"
     r"|(?P<b>[^\s'\"`,;)(<>{}\[\]]{6,200}))"
 )
-_BEARER = re.compile(r"(?i)\b(?:bearer|token)\s+(?P<v>[A-Za-z0-9._~+/=-]{20,})|\s-u\s+[^\s:]+:(?P<u>\S{8,})")
+_BEARER = re.compile(
+    r"(?i)\b(?:bearer|token)\s+(?P<v>[A-Za-z0-9._~+/=-]{20,})|\s-u\s+[^\s:]+:(?P<u>\S{8,})"
+)
 _CLI_PASSWORD = re.compile(r"(?:^|\s)-(?:p|P|-password)[\s=]+(?P<v>[^\s'\"-][^\s'\"]{3,})")
 _PLACEHOLDER_VALUE = re.compile(
     r"(?i)^(?:\$\{?[\w.:-]+\}?|\$\(.*\)|%[\w]+%|<[^>]*>|\{\{.*\}\}|env\(.*|process\.env.*|os\.environ.*"
