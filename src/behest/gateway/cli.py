@@ -163,3 +163,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     except GatewayError as error:
         print(f"error: {error.message}", file=sys.stderr)
         raise SystemExit(1) from error
+
+
+if __name__ == "__main__":
+    main()

@@ -26,10 +26,15 @@ def error_response(error: GatewayError, request_id: str) -> web.Response:
     )
 
 
+def _only_preflight(exc: web.HTTPException) -> bool:
+    """A path that only the CORS preflight route matches is unknown, not a wrong method."""
+    return isinstance(exc, web.HTTPMethodNotAllowed) and exc.allowed_methods <= {"OPTIONS"}
+
+
 def _from_http(exc: web.HTTPException) -> GatewayError:
     if exc.status == 413:
         return PayloadTooLarge("The request body is larger than this gateway accepts.")
-    if exc.status == 404:
+    if exc.status == 404 or _only_preflight(exc):
         return NotFound("Unknown route; see /openapi.json for the gateway's routes.", code="unknown_url")
     if exc.status == 405:
         error = InvalidRequest("This method is not allowed on this route.", code="method_not_allowed")

@@ -1,0 +1,90 @@
+"""A real gateway on a port, a mock OpenAI upstream, and a project wired to it."""
+
+from __future__ import annotations
+
+import secrets
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import openai
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from servers import Process, http, start_gateway, start_mock  # noqa: E402
+
+ADMIN = "admin-test-token"
+
+
+@dataclass
+class Tenant:
+    gateway: Process
+    mock: Process
+    project_id: str
+    api_key: str
+    key_id: str
+    provider_key: str
+    credential_id: str
+
+    def admin(self, method: str, path: str, body: object = None) -> tuple[int, object, dict[str, str]]:
+        return http(method, f"{self.gateway.url}/admin/v1{path}", body, token=ADMIN)
+
+    def mint(self, user: str = "user_1", **extra: object) -> dict[str, str]:
+        status, body, _ = http("POST", f"{self.gateway.url}/v1/auth/mint",
+                               {"user_id": user, **extra}, token=self.api_key)
+        assert status == 200, body
+        assert isinstance(body, dict)
+        return body
+
+    def client(self, user: str = "user_1", **kwargs: object) -> openai.OpenAI:
+        token = self.mint(user)
+        return openai.OpenAI(
+            base_url=f"{self.gateway.url}/v1", api_key=token["access_token"], max_retries=0,
+            default_headers={"X-Session-Id": token["session_id"]}, **kwargs,  # type: ignore[arg-type]
+        )
+
+    def fault(self, **fault: object) -> None:
+        http("POST", f"{self.mock.url}/__mock__/faults", fault)
+
+    def last_upstream_request(self) -> dict[str, object]:
+        _, body, _ = http("GET", f"{self.mock.url}/__mock__/last_request")
+        assert isinstance(body, dict)
+        return body
+
+
+@pytest.fixture(scope="session")
+def mock_openai_upstream(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Process]:
+    process = start_mock("openai", tmp_path_factory.mktemp("mock"))
+    yield process
+    process.stop()
+
+
+@pytest.fixture(scope="module")
+def tenant(tmp_path_factory: pytest.TempPathFactory, mock_openai_upstream: Process) -> Iterator[Tenant]:
+    gateway = start_gateway(tmp_path_factory.mktemp("gw") / "data")
+    provider_key = "sk-mock-" + secrets.token_hex(16)
+    status, project, _ = http("POST", f"{gateway.url}/admin/v1/projects", {"name": "e2e"}, token=ADMIN)
+    assert status == 201, project
+    project_id = project["id"]  # type: ignore[index]
+    status, key, _ = http("POST", f"{gateway.url}/admin/v1/projects/{project_id}/keys", {"name": "t"}, token=ADMIN)
+    assert status == 201, key
+    status, credential, _ = http(
+        "POST", f"{gateway.url}/admin/v1/projects/{project_id}/credentials",
+        {"provider": "openai", "base_url": mock_openai_upstream.url + "/v1", "api_key": provider_key,
+         "models": ["gpt-4o-mini", "gpt-4o", "text-embedding-3-small", "omni-moderation-latest"]},
+        token=ADMIN,
+    )
+    assert status == 201, credential
+    yield Tenant(gateway, mock_openai_upstream, project_id, key["key"], key["id"],  # type: ignore[index]
+                 provider_key, credential["id"])  # type: ignore[index]
+    gateway.stop()
+
+
+@pytest.fixture(autouse=True)
+def _clear_faults(request: pytest.FixtureRequest) -> Iterator[None]:
+    yield
+    if "tenant" in request.fixturenames:
+        tenant: Tenant = request.getfixturevalue("tenant")
+        tenant.fault(clear=True)
