@@ -27,10 +27,16 @@ SCENARIOS: dict[str, tuple[dict[str, Any], dict[str, Any], bool]] = {
     "user rpm": ({"user": {"rpm": 61}}, {}, True),
     "ip rpm": ({"ip": {"rpm": 45}}, {}, True),
     "credential rpm": ({"credentials": {"k": {"rpm": 77}}}, {"credential_id": "k"}, True),
-    "user daily tokens": ({"budgets": {"user": {"daily": {"tokens": 1000}}}},
-                          {"estimated_tokens": 10}, True),
-    "project monthly cost": ({"budgets": {"project": {"monthly": {"cost_usd": 1.0}}}},
-                             {"estimated_cost_usd": 0.01}, True),
+    "user daily tokens": (
+        {"budgets": {"user": {"daily": {"tokens": 1000}}}},
+        {"estimated_tokens": 10},
+        True,
+    ),
+    "project monthly cost": (
+        {"budgets": {"project": {"monthly": {"cost_usd": 1.0}}}},
+        {"estimated_cost_usd": 0.01},
+        True,
+    ),
     "server clock rpm": ({"project": {"rpm": 90}}, {}, False),
 }
 
@@ -49,14 +55,21 @@ async def attempts(limiter: RedisLimiter, request: AdmissionRequest) -> int:
 async def scenario(limiter: RedisLimiter, name: str) -> int:
     policy, fields, frozen = SCENARIOS[name]
     project = name.replace(" ", "-")
-    request = AdmissionRequest(project, "u1", "10.0.0.1", LimitPolicy.from_dict(policy),
-                               now=NOW if frozen else None, **fields)
+    request = AdmissionRequest(
+        project,
+        "u1",
+        "10.0.0.1",
+        LimitPolicy.from_dict(policy),
+        now=NOW if frozen else None,
+        **fields,
+    )
     return sum(await asyncio.gather(*(attempts(limiter, request) for _ in range(TASKS))))
 
 
 async def concurrency(url: str, prefix: str) -> int:
-    limiter = RedisLimiter(connect(url), key_prefix=prefix + "cc:",
-                           gateway=GatewayLimits(concurrency=23))
+    limiter = RedisLimiter(
+        connect(url), key_prefix=prefix + "cc:", gateway=GatewayLimits(concurrency=23)
+    )
     request = AdmissionRequest("cc", "u1", None, LimitPolicy(), now=NOW)
     try:
         return await scenario_held(limiter, request)
@@ -81,8 +94,7 @@ async def main(url: str, prefix: str, workers: int) -> dict[str, Any]:
     await barrier(limiter, workers)
     started = time.time()
     names = list(SCENARIOS)
-    counts = await asyncio.gather(*(scenario(limiter, n) for n in names),
-                                  concurrency(url, prefix))
+    counts = await asyncio.gather(*(scenario(limiter, n) for n in names), concurrency(url, prefix))
     result: dict[str, Any] = dict(zip([*names, "concurrency"], counts, strict=True))
     result["started"], result["ended"] = started, time.time()
     await limiter.aclose()

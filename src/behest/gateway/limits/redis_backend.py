@@ -36,16 +36,22 @@ UNREACHABLE = (RedisConnectionError, RedisTimeoutError, ReadOnlyError, OutOfMemo
 Arg = str | int | float
 
 
-def connect(url: str, *, timeout: float = 0.5, max_connections: int = 64) -> Redis:
-    """A client that fails fast (no retries, short timeouts: admission must not hang) and
-    queues for one of ``max_connections`` connections rather than opening more."""
+def connect(url: str, *, timeout: float = 1.0, max_connections: int = 64) -> Redis:
+    """A client that fails fast (no retries; commands time out after ``timeout``) and
+    queues for one of ``max_connections`` connections rather than opening more.
+
+    A refused connection fails at once; connecting may take ``2 * timeout`` because a
+    burst of new connections on a busy event loop is slow, not down.
+    """
     pool = BlockingConnectionPool.from_url(
         url,
         max_connections=max_connections,
-        timeout=4 * timeout,
+        timeout=2 * timeout,
         socket_timeout=timeout,
-        socket_connect_timeout=timeout,
+        socket_connect_timeout=2 * timeout,
         retry=Retry(NoBackoff(), 0),
+        lib_name=None,
+        lib_version=None,
     )
     return Redis.from_pool(pool)
 
