@@ -50,8 +50,6 @@ def connect(url: str, *, timeout: float = 1.0, max_connections: int = 64) -> Red
         socket_timeout=timeout,
         socket_connect_timeout=2 * timeout,
         retry=Retry(NoBackoff(), 0),
-        lib_name=None,
-        lib_version=None,
     )
     return Redis.from_pool(pool)
 
