@@ -7,6 +7,7 @@ import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
@@ -22,7 +23,9 @@ def shared_dir() -> Path:
 
 
 def _admin_postgres_url() -> str:
-    return os.environ.get("BEHEST_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+    return os.environ.get(
+        "BEHEST_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+    )
 
 
 @pytest.fixture(scope="session")
@@ -37,8 +40,6 @@ def postgres_server_url() -> str:
 @pytest.fixture
 def postgres_url(postgres_server_url: str) -> Iterator[str]:
     """A fresh, empty database for one test, dropped afterwards."""
-    import psycopg
-
     name = "behest_test_" + secrets.token_hex(6)
     with psycopg.connect(postgres_server_url, autocommit=True) as connection:
         connection.execute(f'CREATE DATABASE "{name}"')

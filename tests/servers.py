@@ -21,8 +21,15 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def http(method: str, url: str, body: Any = None, *, token: str | None = None,
-         headers: dict[str, str] | None = None, raw: bytes | None = None) -> tuple[int, Any, dict[str, str]]:
+def http(
+    method: str,
+    url: str,
+    body: Any = None,
+    *,
+    token: str | None = None,
+    headers: dict[str, str] | None = None,
+    raw: bytes | None = None,
+) -> tuple[int, Any, dict[str, str]]:
     data = raw if raw is not None else (None if body is None else json.dumps(body).encode())
     request = urllib.request.Request(url, data=data, method=method, headers=dict(headers or {}))
     if token:
@@ -77,8 +84,16 @@ class Process:
 def start_mock(provider: str, log_dir: Path, reply_words: int = 0) -> Process:
     port = free_port()
     log_path = log_dir / f"mock-{provider}-{port}.log"
-    args = [sys.executable, "-m", "behest.gateway.cli", "mock-upstream", "--provider", provider,
-            "--port", str(port)]
+    args = [
+        sys.executable,
+        "-m",
+        "behest.gateway.cli",
+        "mock-upstream",
+        "--provider",
+        provider,
+        "--port",
+        str(port),
+    ]
     if reply_words:
         args += ["--reply-words", str(reply_words)]
     with log_path.open("wb") as log:
@@ -91,16 +106,22 @@ def start_mock(provider: str, log_dir: Path, reply_words: int = 0) -> Process:
 def start_gateway(data_dir: Path, *, extra_env: dict[str, str] | None = None) -> Process:
     port = free_port()
     env = {
-        **os.environ, "BEHEST_DATA_DIR": str(data_dir), "BEHEST_PORT": str(port),
-        "BEHEST_ADMIN_TOKEN": "admin-test-token", "BEHEST_LOG_LEVEL": "DEBUG",
-        "BEHEST_CONFIG_POLL_S": "0.2", **(extra_env or {}),
+        **os.environ,
+        "BEHEST_DATA_DIR": str(data_dir),
+        "BEHEST_PORT": str(port),
+        "BEHEST_ADMIN_TOKEN": "admin-test-token",
+        "BEHEST_LOG_LEVEL": "DEBUG",
+        "BEHEST_CONFIG_POLL_S": "0.2",
+        **(extra_env or {}),
     }
     log_path = data_dir.parent / f"gateway-{port}.log"
     data_dir.mkdir(parents=True, exist_ok=True)
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "behest.gateway.cli", "serve"], stdout=log,
-            stderr=subprocess.STDOUT, env=env,
+            [sys.executable, "-m", "behest.gateway.cli", "serve"],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
         )
     url = f"http://127.0.0.1:{port}"
     wait_ready(url + "/healthz", process)

@@ -13,7 +13,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from servers import Process, http, start_gateway, start_mock  # noqa: E402
+from servers import Process, http, start_gateway, start_mock
 
 ADMIN = "admin-test-token"
 
@@ -28,12 +28,18 @@ class Tenant:
     provider_key: str
     credential_id: str
 
-    def admin(self, method: str, path: str, body: object = None) -> tuple[int, object, dict[str, str]]:
+    def admin(
+        self, method: str, path: str, body: object = None
+    ) -> tuple[int, object, dict[str, str]]:
         return http(method, f"{self.gateway.url}/admin/v1{path}", body, token=ADMIN)
 
     def mint(self, user: str = "user_1", **extra: object) -> dict[str, str]:
-        status, body, _ = http("POST", f"{self.gateway.url}/v1/auth/mint",
-                               {"user_id": user, **extra}, token=self.api_key)
+        status, body, _ = http(
+            "POST",
+            f"{self.gateway.url}/v1/auth/mint",
+            {"user_id": user, **extra},
+            token=self.api_key,
+        )
         assert status == 200, body
         assert isinstance(body, dict)
         return body
@@ -41,8 +47,11 @@ class Tenant:
     def client(self, user: str = "user_1", **kwargs: object) -> openai.OpenAI:
         token = self.mint(user)
         return openai.OpenAI(
-            base_url=f"{self.gateway.url}/v1", api_key=token["access_token"], max_retries=0,
-            default_headers={"X-Session-Id": token["session_id"]}, **kwargs,  # type: ignore[arg-type]
+            base_url=f"{self.gateway.url}/v1",
+            api_key=token["access_token"],
+            max_retries=0,
+            default_headers={"X-Session-Id": token["session_id"]},
+            **kwargs,  # type: ignore[arg-type]
         )
 
     def fault(self, **fault: object) -> None:
@@ -62,23 +71,41 @@ def mock_openai_upstream(tmp_path_factory: pytest.TempPathFactory) -> Iterator[P
 
 
 @pytest.fixture(scope="module")
-def tenant(tmp_path_factory: pytest.TempPathFactory, mock_openai_upstream: Process) -> Iterator[Tenant]:
+def tenant(
+    tmp_path_factory: pytest.TempPathFactory, mock_openai_upstream: Process
+) -> Iterator[Tenant]:
     gateway = start_gateway(tmp_path_factory.mktemp("gw") / "data")
     provider_key = "sk-mock-" + secrets.token_hex(16)
-    status, project, _ = http("POST", f"{gateway.url}/admin/v1/projects", {"name": "e2e"}, token=ADMIN)
+    status, project, _ = http(
+        "POST", f"{gateway.url}/admin/v1/projects", {"name": "e2e"}, token=ADMIN
+    )
     assert status == 201, project
     project_id = project["id"]  # type: ignore[index]
-    status, key, _ = http("POST", f"{gateway.url}/admin/v1/projects/{project_id}/keys", {"name": "t"}, token=ADMIN)
+    status, key, _ = http(
+        "POST", f"{gateway.url}/admin/v1/projects/{project_id}/keys", {"name": "t"}, token=ADMIN
+    )
     assert status == 201, key
     status, credential, _ = http(
-        "POST", f"{gateway.url}/admin/v1/projects/{project_id}/credentials",
-        {"provider": "openai", "base_url": mock_openai_upstream.url + "/v1", "api_key": provider_key,
-         "models": ["gpt-4o-mini", "gpt-4o", "text-embedding-3-small", "omni-moderation-latest"]},
+        "POST",
+        f"{gateway.url}/admin/v1/projects/{project_id}/credentials",
+        {
+            "provider": "openai",
+            "base_url": mock_openai_upstream.url + "/v1",
+            "api_key": provider_key,
+            "models": ["gpt-4o-mini", "gpt-4o", "text-embedding-3-small", "omni-moderation-latest"],
+        },
         token=ADMIN,
     )
     assert status == 201, credential
-    yield Tenant(gateway, mock_openai_upstream, project_id, key["key"], key["id"],  # type: ignore[index]
-                 provider_key, credential["id"])  # type: ignore[index]
+    yield Tenant(
+        gateway,
+        mock_openai_upstream,
+        project_id,
+        key["key"],
+        key["id"],  # type: ignore[index]
+        provider_key,
+        credential["id"],
+    )  # type: ignore[index]
     gateway.stop()
 
 

@@ -13,6 +13,8 @@ from typing import Any
 from behest.gateway.auth import api_keys, tokens
 from behest.gateway.errors import InvalidRequest
 from behest.gateway.project_settings import ProjectSettings
+from behest.gateway.providers.profiles import PROFILES, target_for
+from behest.gateway.routing.targets import overrides_of, profile_of
 from behest.gateway.secrets import Vault
 from behest.gateway.store import (
     ApiKeyRecord,
@@ -21,8 +23,6 @@ from behest.gateway.store import (
     ProjectRecord,
     SigningKeyRecord,
 )
-
-KNOWN_PROVIDERS = ("openai", "anthropic", "gemini")
 
 
 def _id(prefix: str) -> str:
@@ -35,26 +35,39 @@ def _iso(value: datetime | None) -> str | None:
 
 def project_json(record: ProjectRecord) -> dict[str, Any]:
     return {
-        "id": record.id, "object": "project", "name": record.name,
+        "id": record.id,
+        "object": "project",
+        "name": record.name,
         "settings": ProjectSettings.from_dict(record.settings).to_dict(),
-        "created_at": _iso(record.created_at), "updated_at": _iso(record.updated_at),
+        "created_at": _iso(record.created_at),
+        "updated_at": _iso(record.updated_at),
     }
 
 
 def api_key_json(record: ApiKeyRecord) -> dict[str, Any]:
     return {
-        "id": record.id, "object": "api_key", "project_id": record.project_id,
-        "name": record.name, "prefix": record.prefix, "created_at": _iso(record.created_at),
+        "id": record.id,
+        "object": "api_key",
+        "project_id": record.project_id,
+        "name": record.name,
+        "prefix": record.prefix,
+        "created_at": _iso(record.created_at),
         "revoked_at": _iso(record.revoked_at),
     }
 
 
 def credential_json(record: CredentialRecord) -> dict[str, Any]:
     return {
-        "id": record.id, "object": "provider_credential", "project_id": record.project_id,
-        "name": record.name, "provider": record.provider, "base_url": record.base_url,
-        "models": record.models, "settings": record.settings,
-        "created_at": _iso(record.created_at), "updated_at": _iso(record.updated_at),
+        "id": record.id,
+        "object": "provider_credential",
+        "project_id": record.project_id,
+        "name": record.name,
+        "provider": record.provider,
+        "base_url": record.base_url,
+        "models": record.models,
+        "settings": record.settings,
+        "created_at": _iso(record.created_at),
+        "updated_at": _iso(record.updated_at),
     }
 
 
@@ -111,8 +124,12 @@ class AdminService:
     def create_api_key(self, project_id: str, data: dict[str, Any]) -> dict[str, Any]:
         new = api_keys.generate()
         record = ApiKeyRecord(
-            new.key_id, project_id, _text(data, "name", required=False), new.prefix,
-            new.secret_hash, datetime.now(UTC),
+            new.key_id,
+            project_id,
+            _text(data, "name", required=False),
+            new.prefix,
+            new.secret_hash,
+            datetime.now(UTC),
         )
         self.db.create_api_key(record)
         return {**api_key_json(record), "key": new.plaintext}
@@ -129,19 +146,25 @@ class AdminService:
     def add_credential(self, project_id: str, data: dict[str, Any]) -> dict[str, Any]:
         provider = _text(data, "provider")
         base_url = _text(data, "base_url", required=False)
-        if provider not in KNOWN_PROVIDERS and not base_url:
+        if provider not in PROFILES and not base_url:
             raise InvalidRequest(
-                f"Provider {provider!r} is not built in; give its OpenAI-compatible base_url.",
+                f"Provider {provider!r} is not built in ({', '.join(sorted(PROFILES))}); "
+                "give its OpenAI-compatible base_url.",
                 param="base_url",
             )
+        _check_target(provider, base_url, _settings(data))
         credential_id, now = _id("cred"), datetime.now(UTC)
         record = CredentialRecord(
-            id=credential_id, project_id=project_id,
+            id=credential_id,
+            project_id=project_id,
             name=_text(data, "name", required=False, default=provider) or provider,
-            provider=provider, base_url=base_url.rstrip("/"), models=_models(data),
+            provider=provider,
+            base_url=base_url.rstrip("/"),
+            models=_models(data),
             settings=_settings(data),
             secret=self.vault.encrypt(_text(data, "api_key", required=False), credential_id),
-            created_at=now, updated_at=now,
+            created_at=now,
+            updated_at=now,
         )
         self.db.create_credential(record)
         return credential_json(record)
@@ -150,21 +173,29 @@ class AdminService:
         self.db.get_project(project_id)
         return [credential_json(record) for record in self.db.list_credentials(project_id)]
 
-    def update_credential(self, project_id: str, credential_id: str, data: dict[str, Any]) -> dict[str, Any]:
+    def update_credential(
+        self, project_id: str, credential_id: str, data: dict[str, Any]
+    ) -> dict[str, Any]:
         """Changes models, settings or base URL; a new ``api_key`` rotates the secret."""
         current = self.db.get_credential(project_id, credential_id)
         secret = current.secret
         if "api_key" in data:
             secret = self.vault.encrypt(_text(data, "api_key"), credential_id)
         record = CredentialRecord(
-            id=current.id, project_id=project_id,
+            id=current.id,
+            project_id=project_id,
             name=_text(data, "name") if "name" in data else current.name,
             provider=current.provider,
-            base_url=_text(data, "base_url").rstrip("/") if "base_url" in data else current.base_url,
+            base_url=_text(data, "base_url").rstrip("/")
+            if "base_url" in data
+            else current.base_url,
             models=_models(data) if "models" in data else current.models,
             settings=_settings(data) if "settings" in data else current.settings,
-            secret=secret, created_at=current.created_at, updated_at=datetime.now(UTC),
+            secret=secret,
+            created_at=current.created_at,
+            updated_at=datetime.now(UTC),
         )
+        _check_target(record.provider, record.base_url, record.settings)
         self.db.update_credential(record)
         return credential_json(record)
 
@@ -176,8 +207,10 @@ class AdminService:
     def rotate_signing_key(self) -> dict[str, Any]:
         kid, private = tokens.new_signing_key()
         record = SigningKeyRecord(
-            kid, tokens.public_raw_b64(private.public_key()),
-            self.vault.encrypt(tokens.private_pem(private), kid), datetime.now(UTC),
+            kid,
+            tokens.public_raw_b64(private.public_key()),
+            self.vault.encrypt(tokens.private_pem(private), kid),
+            datetime.now(UTC),
         )
         self.db.add_signing_key(record, retire_others=True)
         return {"kid": kid, "object": "signing_key", "created_at": _iso(record.created_at)}
@@ -191,3 +224,12 @@ class AdminService:
         credentials = self.db.rewrap_credential_secrets(self.vault.rewrap)
         signing = self.db.rewrap_signing_keys(self.vault.rewrap)
         return {"credentials": credentials, "signing_keys": signing}
+
+
+def _check_target(provider: str, base_url: str, settings: dict[str, Any]) -> None:
+    """Builds a target once, so a bad base URL, auth style or quirk is a 400 now."""
+    try:
+        profile = profile_of(provider, base_url, settings)
+        target_for(profile, "probe", "", "", overrides_of(base_url, settings))
+    except (ValueError, TypeError) as exc:
+        raise InvalidRequest(f"The credential's settings are invalid: {exc}.") from exc

@@ -14,7 +14,9 @@ from behest.gateway.auth.authenticate import Authenticator
 from behest.gateway.bootstrap import AdminTokenCheck, Foundation
 from behest.gateway.directory import Directory
 from behest.gateway.edge.server import build_web_app
+from behest.gateway.limits import build_limiter
 from behest.gateway.pipeline import Pipeline
+from behest.gateway.routing.catalog import Catalog
 from behest.gateway.services import Services
 from behest.gateway.upstream import Upstream
 
@@ -30,11 +32,12 @@ def build_services(foundation: Foundation) -> Services:
         timeout_s=settings.upstream_timeout_s,
         connect_timeout_s=settings.upstream_connect_timeout_s,
     )
+    limiter = build_limiter(settings.redis_url or None)
     return Services(
         settings=settings,
         directory=directory,
         authenticator=Authenticator(directory),
-        pipeline=Pipeline(directory, upstream),
+        pipeline=Pipeline(directory, upstream, limiter, Catalog()),
         admin=foundation.admin,
         admin_token=AdminTokenCheck(settings, foundation.db),
         upstream=upstream,
@@ -53,6 +56,7 @@ def build_app(foundation: Foundation) -> web.Application:
         with contextlib.suppress(asyncio.CancelledError):
             await poller
         await parts.upstream.close()
+        await parts.pipeline.limiter.aclose()
         foundation.db.close()
 
     app.cleanup_ctx.append(lifespan)

@@ -23,6 +23,7 @@ class Call:
     stream: bool = False
     include_usage: bool = False
     request_id: str = ""
+    size: int = 0  # bytes of the client's body: the cheap base of the token estimate
     metadata: dict[str, Any] = field(default_factory=dict)
 
     @property

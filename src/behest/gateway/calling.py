@@ -66,7 +66,9 @@ async def complete(upstream: Upstream, call: Call, targets: list[Target]) -> Com
             last = error
             if not error.retryable:
                 raise
-            log.warning("upstream %s failed with %s; trying the next target", target.provider, error.status)
+            log.warning(
+                "upstream %s failed with %s; trying the next target", target.provider, error.status
+            )
     assert last is not None
     raise last
 
@@ -87,7 +89,9 @@ async def open_stream(upstream: Upstream, call: Call, targets: list[Target]) -> 
             last = error
             if not error.retryable:
                 raise
-            log.warning("upstream %s failed with %s; trying the next target", target.provider, error.status)
+            log.warning(
+                "upstream %s failed with %s; trying the next target", target.provider, error.status
+            )
         except BaseException:
             await exits.aclose()
             raise

@@ -51,12 +51,18 @@ def _settings_arg(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def projects_create(args: argparse.Namespace) -> None:
-    result = _foundation(args).admin.create_project({"name": args.name, "settings": _settings_arg(args)})
+    result = _foundation(args).admin.create_project(
+        {"name": args.name, "settings": _settings_arg(args)}
+    )
     _print(args, result, lambda r: f"created project {r['id']} ({r['name']})")
 
 
 def projects_list(args: argparse.Namespace) -> None:
-    _print(args, _foundation(args).admin.list_projects(), lambda r: _rows(r, "id", "name", "created_at"))
+    _print(
+        args,
+        _foundation(args).admin.list_projects(),
+        lambda r: _rows(r, "id", "name", "created_at"),
+    )
 
 
 def projects_show(args: argparse.Namespace) -> None:
@@ -95,8 +101,10 @@ def _api_key_value(args: argparse.Namespace) -> str | None:
 
 def credentials_add(args: argparse.Namespace) -> None:
     data: dict[str, Any] = {
-        "provider": args.provider, "name": args.name or args.provider,
-        "base_url": args.base_url or "", "api_key": _api_key_value(args) or "",
+        "provider": args.provider,
+        "name": args.name or args.provider,
+        "base_url": args.base_url or "",
+        "api_key": _api_key_value(args) or "",
         "models": [m for m in (args.models or "").split(",") if m],
         "settings": json.loads(args.settings) if args.settings else {},
     }
@@ -113,7 +121,9 @@ def credentials_rotate(args: argparse.Namespace) -> None:
     key = _api_key_value(args)
     if not key:
         raise SystemExit("give the new key with --api-key or --api-key-env")
-    result = _foundation(args).admin.update_credential(args.project, args.credential, {"api_key": key})
+    result = _foundation(args).admin.update_credential(
+        args.project, args.credential, {"api_key": key}
+    )
     _print(args, result, lambda r: f"rotated {r['id']}")
 
 
@@ -124,12 +134,20 @@ def credentials_delete(args: argparse.Namespace) -> None:
 
 def signing_rotate(args: argparse.Namespace) -> None:
     result = _foundation(args).admin.rotate_signing_key()
-    _print(args, result, lambda r: f"new signing key {r['kid']}; older keys verify until their tokens expire")
+    _print(
+        args,
+        result,
+        lambda r: f"new signing key {r['kid']}; older keys verify until their tokens expire",
+    )
 
 
 def master_rewrap(args: argparse.Namespace) -> None:
     result = _foundation(args).admin.rewrap_secrets()
-    _print(args, result, lambda r: f"re-sealed {r['credentials']} credentials, {r['signing_keys']} signing keys")
+    _print(
+        args,
+        result,
+        lambda r: f"re-sealed {r['credentials']} credentials, {r['signing_keys']} signing keys",
+    )
 
 
 def serve(args: argparse.Namespace) -> None:

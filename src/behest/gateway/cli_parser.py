@@ -8,21 +8,29 @@ from types import ModuleType
 
 
 def _common(parser: argparse.ArgumentParser, *, listing: bool = True) -> None:
-    parser.add_argument("--data-dir", type=Path, help="state folder (default: $BEHEST_DATA_DIR or .behest)")
+    parser.add_argument(
+        "--data-dir", type=Path, help="state folder (default: $BEHEST_DATA_DIR or .behest)"
+    )
     if listing:
         parser.add_argument("--json", action="store_true", help="print JSON for scripts")
 
 
 def _project_settings(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--allow-api-key-access", action=argparse.BooleanOptionalAction, default=None,
-                        help="let the API key call /v1 directly with X-End-User-Id")
+    parser.add_argument(
+        "--allow-api-key-access",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="let the API key call /v1 directly with X-End-User-Id",
+    )
     parser.add_argument("--jwt-ttl", type=int, help="access token lifetime in seconds")
     parser.add_argument("--cors-origin", action="append", help="an allowed browser origin (repeat)")
     parser.add_argument("--settings", help="settings as a JSON object (merged)")
 
 
 def _projects(sub: argparse._SubParsersAction[argparse.ArgumentParser], cli: ModuleType) -> None:
-    group = sub.add_parser("projects", help="create and manage projects").add_subparsers(required=True)
+    group = sub.add_parser("projects", help="create and manage projects").add_subparsers(
+        required=True
+    )
     create = group.add_parser("create")
     create.add_argument("name")
     _project_settings(create)
@@ -60,17 +68,23 @@ def _keys(sub: argparse._SubParsersAction[argparse.ArgumentParser], cli: ModuleT
 
 def _secret_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--api-key", help="the provider key (prefer --api-key-env)")
-    parser.add_argument("--api-key-env", help="read the provider key from this environment variable")
+    parser.add_argument(
+        "--api-key-env", help="read the provider key from this environment variable"
+    )
 
 
 def _credentials(sub: argparse._SubParsersAction[argparse.ArgumentParser], cli: ModuleType) -> None:
     group = sub.add_parser("credentials", help="provider credentials").add_subparsers(required=True)
     add = group.add_parser("add")
     add.add_argument("project")
-    add.add_argument("--provider", required=True, help="openai, anthropic, gemini, or a name for a custom one")
+    add.add_argument(
+        "--provider", required=True, help="openai, anthropic, gemini, or a name for a custom one"
+    )
     add.add_argument("--name")
     add.add_argument("--base-url", help="the provider's base URL (required for custom providers)")
-    add.add_argument("--models", help="comma-separated model names or patterns this credential serves")
+    add.add_argument(
+        "--models", help="comma-separated model names or patterns this credential serves"
+    )
     add.add_argument("--settings", help="JSON: api_format, auth_style, headers, query, quirks")
     _secret_args(add)
     add.set_defaults(func=cli.credentials_add)
@@ -109,13 +123,19 @@ def build_parser(cli: ModuleType) -> argparse.ArgumentParser:
     _projects(sub, cli)
     _keys(sub, cli)
     _credentials(sub, cli)
-    signing = sub.add_parser("signing-keys", help="token signing keys").add_subparsers(required=True)
+    signing = sub.add_parser("signing-keys", help="token signing keys").add_subparsers(
+        required=True
+    )
     rotate = signing.add_parser("rotate")
     _common(rotate)
     rotate.set_defaults(func=cli.signing_rotate)
-    master = sub.add_parser("master-key", help="the key that seals stored secrets").add_subparsers(required=True)
-    rewrap = master.add_parser("rewrap", help="re-seal every secret under BEHEST_MASTER_KEY "
-                                              "(old key in BEHEST_MASTER_KEY_PREVIOUS)")
+    master = sub.add_parser("master-key", help="the key that seals stored secrets").add_subparsers(
+        required=True
+    )
+    rewrap = master.add_parser(
+        "rewrap",
+        help="re-seal every secret under BEHEST_MASTER_KEY (old key in BEHEST_MASTER_KEY_PREVIOUS)",
+    )
     _common(rewrap)
     rewrap.set_defaults(func=cli.master_rewrap)
     return parser

@@ -14,7 +14,12 @@ from typing import Any
 
 from behest.gateway.auth.api_keys import VerifiedKeyCache
 from behest.gateway.auth.tokens import SigningKey, TokenService, load_private, load_public
+from behest.gateway.guard import GuardPolicy
+from behest.gateway.limits import LimitPolicy
 from behest.gateway.project_settings import ProjectSettings
+from behest.gateway.providers.base import Target
+from behest.gateway.providers.profiles import ProviderProfile, TargetOverrides, target_for
+from behest.gateway.routing.targets import overrides_of, profile_of
 from behest.gateway.secrets import Vault
 from behest.gateway.store import ApiKeyRecord, Database, ProjectRecord
 
@@ -30,7 +35,12 @@ class CredentialView:
     base_url: str
     models: tuple[str, ...]
     settings: dict[str, Any]
+    profile: ProviderProfile
+    overrides: TargetOverrides | None
     api_key: str = field(repr=False)
+
+    def target(self, model: str) -> Target:
+        return target_for(self.profile, model, self.api_key, self.id, self.overrides)
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +48,8 @@ class ProjectView:
     record: ProjectRecord
     settings: ProjectSettings
     credentials: tuple[CredentialView, ...]
+    limits: LimitPolicy = field(default_factory=LimitPolicy)
+    guard: GuardPolicy = field(default_factory=GuardPolicy)
 
     @property
     def id(self) -> str:
@@ -56,35 +68,53 @@ def load_snapshot(db: Database, vault: Vault) -> Snapshot:
     version = db.config_version()
     credentials: dict[str, list[CredentialView]] = {}
     for record in db.all_credentials():
-        view = CredentialView(
-            id=record.id, project_id=record.project_id, name=record.name,
-            provider=record.provider, base_url=record.base_url, models=tuple(record.models),
-            settings=record.settings, api_key=vault.decrypt(record.secret, record.id),
-        )
+        try:
+            view = CredentialView(
+                id=record.id,
+                project_id=record.project_id,
+                name=record.name,
+                provider=record.provider,
+                base_url=record.base_url,
+                models=tuple(record.models),
+                settings=record.settings,
+                profile=profile_of(record.provider, record.base_url, record.settings),
+                overrides=overrides_of(record.base_url, record.settings),
+                api_key=vault.decrypt(record.secret, record.id),
+            )
+        except Exception:
+            log.exception("credential %s cannot be used; skipping it", record.id)
+            continue
         credentials.setdefault(record.project_id, []).append(view)
     projects = {
-        record.id: ProjectView(
-            record, _settings_of(record), tuple(credentials.get(record.id, ()))
-        )
+        record.id: _project_view(record, tuple(credentials.get(record.id, ())))
         for record in db.list_projects()
     }
     keys = {key.id: key for key in db.all_api_keys()}
     signing = [
         SigningKey(
-            key.kid, load_private(vault.decrypt(key.private_key, key.kid)),
-            load_public(key.public_key), key.retired_at,
+            key.kid,
+            load_private(vault.decrypt(key.private_key, key.kid)),
+            load_public(key.public_key),
+            key.retired_at,
         )
         for key in db.signing_keys()
     ]
     return Snapshot(version, projects, keys, TokenService(signing))
 
 
-def _settings_of(record: ProjectRecord) -> ProjectSettings:
+def _project_view(record: ProjectRecord, credentials: tuple[CredentialView, ...]) -> ProjectView:
     try:
-        return ProjectSettings.from_dict(record.settings)
-    except Exception:  # noqa: BLE001 - one bad row must not take every project down
-        log.exception("project %s has invalid settings; using defaults", record.id)
-        return ProjectSettings()
+        settings = ProjectSettings.from_dict(record.settings)
+        return ProjectView(
+            record,
+            settings,
+            credentials,
+            LimitPolicy.from_dict(settings.limits),
+            GuardPolicy.from_dict(settings.guard),
+        )
+    except Exception:
+        log.exception("project %s has invalid settings; using the safe defaults", record.id)
+        return ProjectView(record, ProjectSettings(), credentials)
 
 
 class Directory:
@@ -117,5 +147,5 @@ class Directory:
             await asyncio.sleep(interval_s)
             try:
                 await self.refresh()
-            except Exception:  # noqa: BLE001 - keep serving the last good snapshot
+            except Exception:
                 log.exception("configuration refresh failed; keeping the previous snapshot")

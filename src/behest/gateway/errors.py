@@ -125,7 +125,9 @@ class UpstreamError(GatewayError):
         super().__init__(message, param=param, code=code, headers=headers)
         self.status = status  # type: ignore[misc]
         self.error_type = error_type  # type: ignore[misc]
-        self.retryable = status in (408, 409, 429) or status >= 500 if retryable is None else retryable
+        self.retryable = (
+            status in (408, 409, 429) or status >= 500 if retryable is None else retryable
+        )
 
 
 class UpstreamUnavailable(UpstreamError):

@@ -37,15 +37,19 @@ def parse_call(operation: Operation, raw: bytes, request_id: str) -> Call:
     if operation == "chat":
         _check_messages(body.get("messages"))
     elif operation == "embeddings" and not _is_input(body.get("input")):
-        raise InvalidRequest("'input' must be a string or an array of strings or tokens.", param="input")
+        raise InvalidRequest(
+            "'input' must be a string or an array of strings or tokens.", param="input"
+        )
     elif operation == "moderations" and not _is_moderation_input(body.get("input")):
-        raise InvalidRequest("'input' must be a string, an array of strings or content parts.", param="input")
+        raise InvalidRequest(
+            "'input' must be a string, an array of strings or content parts.", param="input"
+        )
     stream = _bool(body, "stream") if operation == "chat" else False
     options = body.get("stream_options")
     if options is not None and not isinstance(options, dict):
         raise InvalidRequest("'stream_options' must be an object.", param="stream_options")
     include_usage = bool(stream and options and options.get("include_usage") is True)
-    return Call(operation, model, body, stream, include_usage, request_id)
+    return Call(operation, model, body, stream, include_usage, request_id, len(raw))
 
 
 def _bool(body: dict[str, Any], name: str) -> bool:
@@ -80,8 +84,10 @@ def _check_messages(messages: Any) -> None:
 def _is_input(value: Any) -> bool:
     if isinstance(value, str):
         return True
-    return isinstance(value, list) and bool(value) and all(
-        isinstance(item, str | int | list) for item in value
+    return (
+        isinstance(value, list)
+        and bool(value)
+        and all(isinstance(item, str | int | list) for item in value)
     )
 
 

@@ -7,6 +7,8 @@ from typing import Any
 
 from behest.gateway.auth.tokens import MAX_TTL_S
 from behest.gateway.errors import InvalidRequest
+from behest.gateway.guard import GuardPolicy
+from behest.gateway.limits import LimitPolicy
 
 _OPAQUE_SECTIONS = ("limits", "guard", "price_overrides")
 
@@ -35,6 +37,7 @@ class ProjectSettings:
             thread_retention_days=_optional_days(data.get("thread_retention_days")),
             **{name: _object(data, name) for name in _OPAQUE_SECTIONS},
         )
+        _validate_policies(settings)
         return settings
 
     def to_dict(self) -> dict[str, Any]:
@@ -55,7 +58,9 @@ def _bool(data: dict[str, Any], name: str, default: bool) -> bool:
 
 def _ttl(value: Any) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or not 30 <= value <= MAX_TTL_S:
-        raise InvalidRequest(f"jwt_ttl_s must be an integer from 30 to {MAX_TTL_S}.", param="jwt_ttl_s")
+        raise InvalidRequest(
+            f"jwt_ttl_s must be an integer from 30 to {MAX_TTL_S}.", param="jwt_ttl_s"
+        )
     return value
 
 
@@ -88,3 +93,9 @@ def _object(data: dict[str, Any], name: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise InvalidRequest(f"{name} must be an object.", param=name)
     return dict(value)
+
+
+def _validate_policies(settings: ProjectSettings) -> None:
+    """Policies are parsed here too, so a bad one is a 400 at the admin API, not later."""
+    LimitPolicy.from_dict(settings.limits)
+    GuardPolicy.from_dict(settings.guard)

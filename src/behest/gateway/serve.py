@@ -35,7 +35,8 @@ Create a project and an API key, and add a provider credential:
 
 def _setup_logging(level: str) -> None:
     logging.basicConfig(
-        level=getattr(logging, level, logging.INFO), stream=sys.stderr,
+        level=getattr(logging, level, logging.INFO),
+        stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
 
@@ -55,10 +56,22 @@ def _prepare_demo(foundation: Foundation, mock_url: str) -> str:
         foundation.db.set_meta("demo_project", project_id)
     for credential in admin.list_credentials(project_id):
         admin.delete_credential(project_id, credential["id"])
-    admin.add_credential(project_id, {
-        "provider": "demo", "name": "demo", "base_url": mock_url, "api_key": "demo-key",
-        "models": ["gpt-4o-mini", "gpt-4o", "text-embedding-3-small", "omni-moderation-latest", "*"],
-    })
+    admin.add_credential(
+        project_id,
+        {
+            "provider": "demo",
+            "name": "demo",
+            "base_url": mock_url,
+            "api_key": "demo-key",
+            "models": [
+                "gpt-4o-mini",
+                "gpt-4o",
+                "text-embedding-3-small",
+                "omni-moderation-latest",
+                "*",
+            ],
+        },
+    )
     key = admin.create_api_key(project_id, {"name": "demo"})
     return str(key["key"])
 
@@ -87,13 +100,22 @@ def _serve_one(settings: Settings, foundation: Foundation | None = None) -> None
     _setup_logging(settings.log_level)
     foundation = foundation or open_foundation(settings)
     if foundation.new_admin_token:
-        print(FIRST_START.format(
-            token=foundation.new_admin_token, path=settings.data_dir / "admin_token"
-        ), flush=True)
+        print(
+            FIRST_START.format(
+                token=foundation.new_admin_token, path=settings.data_dir / "admin_token"
+            ),
+            flush=True,
+        )
     print(f"behest: listening on http://{settings.host}:{settings.port}", flush=True)
     web.run_app(
-        _app(foundation), host=settings.host, port=settings.port, access_log=None, print=None,
-        handler_cancellation=True, reuse_port=settings.workers > 1, shutdown_timeout=10,
+        _app(foundation),
+        host=settings.host,
+        port=settings.port,
+        access_log=None,
+        print=None,
+        handler_cancellation=True,
+        reuse_port=settings.workers > 1,
+        shutdown_timeout=10,
     )
 
 
@@ -107,9 +129,13 @@ def run(settings: Settings) -> None:
 
 def _serve_workers(settings: Settings, new_token: str | None) -> None:
     if new_token:
-        print(FIRST_START.format(token=new_token, path=settings.data_dir / "admin_token"), flush=True)
+        print(
+            FIRST_START.format(token=new_token, path=settings.data_dir / "admin_token"), flush=True
+        )
     context = multiprocessing.get_context("spawn")
-    workers = [context.Process(target=_serve_one, args=(settings,)) for _ in range(settings.workers)]
+    workers = [
+        context.Process(target=_serve_one, args=(settings,)) for _ in range(settings.workers)
+    ]
     for worker in workers:
         worker.start()
     try:

@@ -72,8 +72,11 @@ class Upstream:
             limit=self._pool_size, limit_per_host=0, ttl_dns_cache=300, keepalive_timeout=60
         )
         self._session = aiohttp.ClientSession(
-            connector=connector, timeout=self._timeout, auto_decompress=True,
-            skip_auto_headers=("User-Agent",), raise_for_status=False,
+            connector=connector,
+            timeout=self._timeout,
+            auto_decompress=True,
+            skip_auto_headers=("User-Agent",),
+            raise_for_status=False,
         )
 
     async def close(self) -> None:

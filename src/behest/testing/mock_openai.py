@@ -29,9 +29,19 @@ from behest.testing.faults import Fault, Faults
 FAULTS = web.AppKey("faults", Faults)
 REPLY_WORDS = web.AppKey("reply_words", int)
 _CATEGORIES = (
-    "harassment", "harassment/threatening", "hate", "hate/threatening", "illicit",
-    "illicit/violent", "self-harm", "self-harm/instructions", "self-harm/intent", "sexual",
-    "sexual/minors", "violence", "violence/graphic",
+    "harassment",
+    "harassment/threatening",
+    "hate",
+    "hate/threatening",
+    "illicit",
+    "illicit/violent",
+    "self-harm",
+    "self-harm/instructions",
+    "self-harm/intent",
+    "sexual",
+    "sexual/minors",
+    "violence",
+    "violence/graphic",
 )
 
 
@@ -48,16 +58,26 @@ def prompt_tokens(messages: list[dict[str, Any]]) -> int:
     return math.ceil(chars / 4) + 3 * len(messages)
 
 
-def _error(status: int, message: str, type_: str, code: str | None = None,
-           headers: dict[str, str] | None = None) -> web.Response:
+def _error(
+    status: int,
+    message: str,
+    type_: str,
+    code: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> web.Response:
     body = {"error": {"message": message, "type": type_, "param": None, "code": code}}
-    return web.Response(body=orjson.dumps(body), status=status, content_type="application/json",
-                        headers=headers)
+    return web.Response(
+        body=orjson.dumps(body), status=status, content_type="application/json", headers=headers
+    )
 
 
 def _fault_response(fault: Fault) -> web.Response:
     status = fault.status or 500
-    type_ = "rate_limit_error" if status == 429 else ("server_error" if status >= 500 else "invalid_request_error")
+    type_ = (
+        "rate_limit_error"
+        if status == 429
+        else ("server_error" if status >= 500 else "invalid_request_error")
+    )
     headers = {"Retry-After": fault.retry_after} if fault.retry_after else None
     return _error(status, f"Injected fault: HTTP {status}.", type_, None, headers)
 
@@ -66,11 +86,15 @@ async def _prelude(request: web.Request) -> tuple[dict[str, Any], Fault | None] 
     faults = request.app[FAULTS]
     faults.requests_seen += 1
     if not request.headers.get("Authorization", "").startswith("Bearer "):
-        return _error(401, "You didn't provide an API key.", "invalid_request_error", "invalid_api_key")
+        return _error(
+            401, "You didn't provide an API key.", "invalid_request_error", "invalid_api_key"
+        )
     try:
         body = orjson.loads(await request.read())
     except orjson.JSONDecodeError:
-        return _error(400, "We could not parse the JSON body of your request.", "invalid_request_error")
+        return _error(
+            400, "We could not parse the JSON body of your request.", "invalid_request_error"
+        )
     if not isinstance(body, dict):
         return _error(400, "The body must be a JSON object.", "invalid_request_error")
     faults.last_request = body
@@ -85,7 +109,7 @@ async def _prelude(request: web.Request) -> tuple[dict[str, Any], Fault | None] 
 
 def _reply_words(body: dict[str, Any], configured: int) -> tuple[list[str], str]:
     messages = body.get("messages") or []
-    last_user = next((m for m in reversed(messages) if m.get("role") == "user"), {})
+    last_user: dict[str, Any] = next((m for m in reversed(messages) if m.get("role") == "user"), {})
     if configured:
         words = [f"w{i}" for i in range(configured)]
     else:
@@ -104,27 +128,42 @@ def _tool_calls(body: dict[str, Any]) -> list[dict[str, Any]]:
     messages = body.get("messages") or []
     last = messages[-1] if messages else {}
     forced = choice == "required" or isinstance(choice, dict)
-    if not forced and not (last.get("role") == "user" and "call tools" in _text_of(last.get("content"))):
+    if not forced and not (
+        last.get("role") == "user" and "call tools" in _text_of(last.get("content"))
+    ):
         return []
     if isinstance(choice, dict):
-        tools = [t for t in tools if t.get("function", {}).get("name") == choice.get("function", {}).get("name")]
+        tools = [
+            t
+            for t in tools
+            if t.get("function", {}).get("name") == choice.get("function", {}).get("name")
+        ]
     calls = []
     for index, tool in enumerate(tools):
         name = tool.get("function", {}).get("name", "f")
         arguments = orjson.dumps({"call": index, "city": "Paris"}).decode()
-        calls.append({"id": f"call_{index}_{name}", "type": "function",
-                      "function": {"name": name, "arguments": arguments}})
+        calls.append(
+            {
+                "id": f"call_{index}_{name}",
+                "type": "function",
+                "function": {"name": name, "arguments": arguments},
+            }
+        )
     return calls
 
 
 def _usage(prompt: int, completion: int) -> dict[str, Any]:
     return {
-        "prompt_tokens": prompt, "completion_tokens": completion,
+        "prompt_tokens": prompt,
+        "completion_tokens": completion,
         "total_tokens": prompt + completion,
         "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
-        "completion_tokens_details": {"reasoning_tokens": 0, "audio_tokens": 0,
-                                      "accepted_prediction_tokens": 0,
-                                      "rejected_prediction_tokens": 0},
+        "completion_tokens_details": {
+            "reasoning_tokens": 0,
+            "audio_tokens": 0,
+            "accepted_prediction_tokens": 0,
+            "rejected_prediction_tokens": 0,
+        },
     }
 
 
@@ -139,58 +178,111 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
     body, fault = prelude
     messages = body.get("messages")
     if not isinstance(body.get("model"), str) or not isinstance(messages, list) or not messages:
-        return _error(400, "'model' and a non-empty 'messages' are required.", "invalid_request_error")
+        return _error(
+            400, "'model' and a non-empty 'messages' are required.", "invalid_request_error"
+        )
     calls = _tool_calls(body)
     words, finish = _reply_words(body, request.app[REPLY_WORDS])
     if body.get("stream"):
-        return await _stream(request, body, fault, calls, words, finish)
+        return await _stream(
+            request, body=body, fault=fault, calls=calls, words=words, finish=finish
+        )
     prompt = prompt_tokens(messages)
     if calls:
         message = {"role": "assistant", "content": None, "tool_calls": calls, "refusal": None}
         finish, completion = "tool_calls", sum(len(c["function"]["arguments"]) for c in calls) // 4
     else:
-        message = {"role": "assistant", "content": " ".join(words), "refusal": None,
-                   "annotations": []}
+        message = {
+            "role": "assistant",
+            "content": " ".join(words),
+            "refusal": None,
+            "annotations": [],
+        }
         completion = len(words)
     response = {
-        "id": _completion_id(body), "object": "chat.completion", "created": int(time.time()),
-        "model": body["model"], "system_fingerprint": "fp_mock",
+        "id": _completion_id(body),
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": body["model"],
+        "system_fingerprint": "fp_mock",
         "choices": [{"index": 0, "message": message, "logprobs": None, "finish_reason": finish}],
-        "usage": _usage(prompt, completion), "service_tier": "default",
+        "usage": _usage(prompt, completion),
+        "service_tier": "default",
     }
     return web.Response(body=orjson.dumps(response), content_type="application/json")
 
 
-async def _stream(request: web.Request, body: dict[str, Any], fault: Fault | None,
-                  calls: list[dict[str, Any]], words: list[str], finish: str) -> web.StreamResponse:
+async def _stream(
+    request: web.Request,
+    *,
+    body: dict[str, Any],
+    fault: Fault | None,
+    calls: list[dict[str, Any]],
+    words: list[str],
+    finish: str,
+) -> web.StreamResponse:
     response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
     await response.prepare(request)
-    base = {"id": _completion_id(body), "object": "chat.completion.chunk",
-            "created": int(time.time()), "model": body["model"], "system_fingerprint": "fp_mock"}
+    base = {
+        "id": _completion_id(body),
+        "object": "chat.completion.chunk",
+        "created": int(time.time()),
+        "model": body["model"],
+        "system_fingerprint": "fp_mock",
+    }
     include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
     deltas = _deltas(calls, words)
     for sent, delta in enumerate(deltas):
         if fault and fault.break_after_chunks is not None and sent >= fault.break_after_chunks:
             request.transport.close() if request.transport else None
             return response
-        if fault and fault.error_event_after_chunks is not None and sent >= fault.error_event_after_chunks:
-            error = {"error": {"message": "Injected stream error.", "type": "server_error", "param": None, "code": None}}
+        if (
+            fault
+            and fault.error_event_after_chunks is not None
+            and sent >= fault.error_event_after_chunks
+        ):
+            error = {
+                "error": {
+                    "message": "Injected stream error.",
+                    "type": "server_error",
+                    "param": None,
+                    "code": None,
+                }
+            }
             await response.write(b"data: " + orjson.dumps(error) + b"\n\n")
             return response
-        chunk = {**base, "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": None}]}
+        chunk = {
+            **base,
+            "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": None}],
+        }
         if include_usage:
             chunk["usage"] = None
         await response.write(b"data: " + orjson.dumps(chunk) + b"\n\n")
         if fault and fault.chunk_delay_ms:
             await asyncio.sleep(fault.chunk_delay_ms / 1000)
-    final = {**base, "choices": [{"index": 0, "delta": {}, "logprobs": None,
-                                  "finish_reason": "tool_calls" if calls else finish}]}
+    final = {
+        **base,
+        "choices": [
+            {
+                "index": 0,
+                "delta": {},
+                "logprobs": None,
+                "finish_reason": "tool_calls" if calls else finish,
+            }
+        ],
+    }
     if include_usage:
         final["usage"] = None
     await response.write(b"data: " + orjson.dumps(final) + b"\n\n")
     if include_usage:
-        completion = sum(len(c["function"]["arguments"]) for c in calls) // 4 if calls else len(words)
-        usage = {**base, "choices": [], "usage": _usage(prompt_tokens(body["messages"]), completion)}
+        completion = (
+            sum(len(c["function"]["arguments"]) for c in calls) // 4 if calls else len(words)
+        )
+        usage = {
+            **base,
+            "choices": [],
+            "usage": _usage(prompt_tokens(body["messages"]), completion),
+        }
         await response.write(b"data: " + orjson.dumps(usage) + b"\n\n")
     await response.write(b"data: [DONE]\n\n")
     await response.write_eof()
@@ -204,8 +296,18 @@ def _deltas(calls: list[dict[str, Any]], words: list[str]) -> list[dict[str, Any
     deltas: list[dict[str, Any]] = [{"role": "assistant", "content": None, "refusal": None}]
     for index, call in enumerate(calls):
         arguments = call["function"]["arguments"]
-        deltas.append({"tool_calls": [{"index": index, "id": call["id"], "type": "function",
-                                       "function": {"name": call["function"]["name"], "arguments": ""}}]})
+        deltas.append(
+            {
+                "tool_calls": [
+                    {
+                        "index": index,
+                        "id": call["id"],
+                        "type": "function",
+                        "function": {"name": call["function"]["name"], "arguments": ""},
+                    }
+                ]
+            }
+        )
         half = len(arguments) // 2
         for part in (arguments[:half], arguments[half:]):
             deltas.append({"tool_calls": [{"index": index, "function": {"arguments": part}}]})
@@ -230,8 +332,14 @@ async def embeddings(request: web.Request) -> web.StreamResponse:
             value = base64.b64encode(struct.pack(f"<{len(vector)}f", *vector)).decode()
         data.append({"object": "embedding", "index": index, "embedding": value})
     tokens = sum(math.ceil(len(str(i)) / 4) for i in items)
-    return web.json_response({"object": "list", "data": data, "model": body.get("model"),
-                              "usage": {"prompt_tokens": tokens, "total_tokens": tokens}})
+    return web.json_response(
+        {
+            "object": "list",
+            "data": data,
+            "model": body.get("model"),
+            "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
+        }
+    )
 
 
 def _vector(text: str, dims: int) -> list[float]:
@@ -254,10 +362,21 @@ async def moderations(request: web.Request) -> web.StreamResponse:
         categories = {name: flagged and name == "violence" for name in _CATEGORIES}
         scores = {name: (0.91 if categories[name] else 0.001) for name in _CATEGORIES}
         applied = {name: ["text"] for name in _CATEGORIES}
-        results.append({"flagged": flagged, "categories": categories, "category_scores": scores,
-                        "category_applied_input_types": applied})
-    return web.json_response({"id": "modr-mock", "model": body.get("model") or "omni-moderation-latest",
-                              "results": results})
+        results.append(
+            {
+                "flagged": flagged,
+                "categories": categories,
+                "category_scores": scores,
+                "category_applied_input_types": applied,
+            }
+        )
+    return web.json_response(
+        {
+            "id": "modr-mock",
+            "model": body.get("model") or "omni-moderation-latest",
+            "results": results,
+        }
+    )
 
 
 async def list_models(request: web.Request) -> web.StreamResponse:
@@ -278,8 +397,13 @@ async def set_faults(request: web.Request) -> web.StreamResponse:
 
 async def last_request(request: web.Request) -> web.StreamResponse:
     faults = request.app[FAULTS]
-    return web.json_response({"body": faults.last_request, "headers": faults.last_headers,
-                              "requests_seen": faults.requests_seen})
+    return web.json_response(
+        {
+            "body": faults.last_request,
+            "headers": faults.last_headers,
+            "requests_seen": faults.requests_seen,
+        }
+    )
 
 
 def build_app(faults: Faults | None = None, *, reply_words: int = 0) -> web.Application:
@@ -302,8 +426,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=9100)
     parser.add_argument("--reply-words", type=int, default=0)
     args = parser.parse_args(argv)
-    web.run_app(build_app(reply_words=args.reply_words), host=args.host, port=args.port,
-                print=None, access_log=None)
+    web.run_app(
+        build_app(reply_words=args.reply_words),
+        host=args.host,
+        port=args.port,
+        print=None,
+        access_log=None,
+    )
 
 
 if __name__ == "__main__":

@@ -39,8 +39,8 @@ def validators(shared_dir: Path) -> tuple[Any, Any]:
     specs = str(shared_dir / "specs")
     if specs not in sys.path:
         sys.path.insert(0, specs)
-    from validate_anthropic import AnthropicValidator  # noqa: PLC0415 - found via sys.path
-    from validate_openai import SpecValidator  # noqa: PLC0415
+    from validate_anthropic import AnthropicValidator
+    from validate_openai import SpecValidator
 
     return AnthropicValidator(), SpecValidator()
 

@@ -57,8 +57,8 @@ def validators(shared_dir: Path) -> tuple[Any, Any]:
     specs = str(shared_dir / "specs")
     if specs not in sys.path:
         sys.path.insert(0, specs)
-    from validate_gemini import GeminiValidator  # type: ignore[import-not-found]  # noqa: PLC0415
-    from validate_openai import SpecValidator  # type: ignore[import-not-found]  # noqa: PLC0415
+    from validate_gemini import GeminiValidator  # type: ignore[import-not-found]
+    from validate_openai import SpecValidator  # type: ignore[import-not-found]
 
     return GeminiValidator(), SpecValidator()
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -24,10 +26,8 @@ def test_generated_key_has_the_documented_shape_and_an_argon2id_hash() -> None:
 
 @given(st.text(max_size=80))
 def test_split_never_crashes_on_arbitrary_input(text: str) -> None:
-    try:
+    with contextlib.suppress(AuthenticationFailed):
         api_keys.split(api_keys.PREFIX + text)
-    except AuthenticationFailed:
-        pass
 
 
 def test_malformed_key_is_a_401() -> None:

@@ -31,7 +31,10 @@ def test_a_minted_token_verifies_with_its_claims() -> None:
     service, _ = _service()
     claims = service.verify(service.mint(CLAIMS, 900))
     assert (claims.project_id, claims.user_id, claims.session_id, claims.key_id) == (
-        "proj_a", "user_1", "sess_1", "key_1",
+        "proj_a",
+        "user_1",
+        "sess_1",
+        "key_1",
     )
     assert claims.expires_at - time.time() == pytest.approx(900, abs=5)
 
@@ -84,7 +87,9 @@ def test_tampered_payload_is_rejected() -> None:
 def test_a_token_signed_by_a_foreign_key_with_a_known_kid_is_rejected() -> None:
     service, key = _service()
     payload = jwt.decode(service.mint(CLAIMS, 900), options={"verify_signature": False})
-    forged = jwt.encode(payload, Ed25519PrivateKey.generate(), algorithm="EdDSA", headers={"kid": key.kid})
+    forged = jwt.encode(
+        payload, Ed25519PrivateKey.generate(), algorithm="EdDSA", headers={"kid": key.kid}
+    )
     with pytest.raises(AuthenticationFailed, match="signature"):
         service.verify(forged)
 

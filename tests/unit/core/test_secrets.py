@@ -44,7 +44,10 @@ def test_tampering_is_detected() -> None:
 
 
 def test_master_key_rotation_rewraps_and_old_blobs_still_open_meanwhile() -> None:
-    old_key, new_key = parse_master_key(new_master_key_text()), parse_master_key(new_master_key_text())
+    old_key, new_key = (
+        parse_master_key(new_master_key_text()),
+        parse_master_key(new_master_key_text()),
+    )
     blob = Vault(old_key).encrypt("secret", "cred_1")
     rotating = Vault(new_key, [old_key])
     assert rotating.decrypt(blob, "cred_1") == "secret"

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from behest.gateway.sse import SSEDecoder, SSEEvent
 
 STREAM = (
-    b"event: message_start\r\ndata: {\"a\":1}\r\n\r\n"
+    b'event: message_start\r\ndata: {"a":1}\r\n\r\n'
     b": a comment\n\n"
     b"data: line one\ndata: line two\n\n"
     b"data:nospace\r\rdata: [DONE]\n\n"

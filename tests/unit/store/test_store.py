@@ -22,9 +22,16 @@ def db(database_url: str) -> Iterator[Database]:
 def _credential(project_id: str, credential_id: str = "cred_1") -> CredentialRecord:
     now = datetime.now(UTC)
     return CredentialRecord(
-        id=credential_id, project_id=project_id, name="main", provider="openai",
-        base_url="http://x/v1", models=["gpt-*"], settings={"quirks": []}, secret=b"sealed",
-        created_at=now, updated_at=now,
+        id=credential_id,
+        project_id=project_id,
+        name="main",
+        provider="openai",
+        base_url="http://x/v1",
+        models=["gpt-*"],
+        settings={"quirks": []},
+        secret=b"sealed",
+        created_at=now,
+        updated_at=now,
     )
 
 
@@ -40,14 +47,18 @@ def test_project_round_trip_and_every_write_bumps_the_config_version(db: Databas
     assert db.get_project("proj_a").settings == {"jwt_ttl_s": 600}
     updated = db.update_project("proj_a", name="A2", settings={"jwt_ttl_s": 300})
     assert (updated.name, updated.settings) == ("A2", {"jwt_ttl_s": 300})
-    assert updated.created_at == project.created_at.replace(microsecond=updated.created_at.microsecond)
+    assert updated.created_at == project.created_at.replace(
+        microsecond=updated.created_at.microsecond
+    )
     assert db.config_version() == 3
 
 
 def test_api_keys_are_scoped_by_project_and_revocable(db: Database) -> None:
     db.create_project("proj_a", "A", {})
     db.create_project("proj_b", "B", {})
-    record = ApiKeyRecord("key_1", "proj_a", "ci", "behest_sk_live_key_1", "$argon2id$x", datetime.now(UTC))
+    record = ApiKeyRecord(
+        "key_1", "proj_a", "ci", "behest_sk_live_key_1", "$argon2id$x", datetime.now(UTC)
+    )
     db.create_api_key(record)
     assert [k.id for k in db.list_api_keys("proj_a")] == ["key_1"]
     assert db.list_api_keys("proj_b") == []
@@ -69,7 +80,7 @@ def test_credentials_keep_bytes_and_json_exactly(db: Database) -> None:
 
 def test_failed_write_leaves_stored_data_intact(db: Database) -> None:
     db.create_project("proj_a", "A", {"jwt_ttl_s": 600})
-    with pytest.raises(Exception):  # noqa: B017, PT011 - a duplicate id violates the key
+    with pytest.raises(Exception):  # noqa: B017 - a duplicate id violates the key
         db.create_project("proj_a", "again", {})
     assert db.get_project("proj_a").name == "A"
 

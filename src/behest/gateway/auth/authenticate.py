@@ -33,7 +33,9 @@ def bearer(authorization: str | None) -> str:
 
 def check_id(value: str, name: str) -> str:
     if len(value) > _MAX_ID_LEN or not value.isprintable():
-        raise AuthenticationFailed(f"{name} must be printable and at most {_MAX_ID_LEN} characters.")
+        raise AuthenticationFailed(
+            f"{name} must be printable and at most {_MAX_ID_LEN} characters."
+        )
     return value
 
 
@@ -77,7 +79,12 @@ class Authenticator:
         if claims.project_id not in snapshot.projects:
             raise AuthenticationFailed("The access token's project no longer exists.")
         return Principal(
-            claims.project_id, claims.user_id, claims.session_id, "jwt", claims.key_id, ip,
+            claims.project_id,
+            claims.user_id,
+            claims.session_id,
+            "jwt",
+            claims.key_id,
+            ip,
             claims.tier,
         )
 
@@ -102,6 +109,10 @@ class Authenticator:
                 code="missing_end_user",
             )
         return Principal(
-            project.id, check_id(end_user, "X-End-User-Id"),
-            check_id(session or "", "X-Session-Id"), "api_key", record.id, ip,
+            project.id,
+            check_id(end_user, "X-End-User-Id"),
+            check_id(session or "", "X-Session-Id"),
+            "api_key",
+            record.id,
+            ip,
         )

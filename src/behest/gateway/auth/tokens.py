@@ -52,7 +52,8 @@ def new_signing_key() -> tuple[str, Ed25519PrivateKey]:
 
 def private_pem(key: Ed25519PrivateKey) -> str:
     return key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     ).decode()
 
@@ -92,9 +93,15 @@ class TokenService:
             raise AuthenticationFailed("The gateway has no active signing key.")
         issued = int(now if now is not None else time.time())
         payload = {
-            "iss": ISSUER, "sub": claims.user_id, "pid": claims.project_id,
-            "sid": claims.session_id, "akid": claims.key_id, "iat": issued, "nbf": issued,
-            "exp": issued + ttl_s, "jti": secrets.token_urlsafe(12),
+            "iss": ISSUER,
+            "sub": claims.user_id,
+            "pid": claims.project_id,
+            "sid": claims.session_id,
+            "akid": claims.key_id,
+            "iat": issued,
+            "nbf": issued,
+            "exp": issued + ttl_s,
+            "jti": secrets.token_urlsafe(12),
         }
         if claims.tier:
             payload["tier"] = claims.tier
@@ -116,7 +123,9 @@ class TokenService:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.DecodeError as exc:
-            raise AuthenticationFailed("The access token is malformed.", code="invalid_token") from exc
+            raise AuthenticationFailed(
+                "The access token is malformed.", code="invalid_token"
+            ) from exc
         if header.get("alg") != ALGORITHM:
             raise AuthenticationFailed(
                 f"Access tokens must be signed with {ALGORITHM}; got {header.get('alg')!r}.",
@@ -129,16 +138,23 @@ class TokenService:
             )
         payload = _decode(token, key.public)
         return Claims(
-            project_id=str(payload["pid"]), user_id=str(payload["sub"]),
-            session_id=str(payload.get("sid") or ""), key_id=str(payload.get("akid") or ""),
-            expires_at=int(payload["exp"]), tier=str(payload.get("tier") or ""),
+            project_id=str(payload["pid"]),
+            user_id=str(payload["sub"]),
+            session_id=str(payload.get("sid") or ""),
+            key_id=str(payload.get("akid") or ""),
+            expires_at=int(payload["exp"]),
+            tier=str(payload.get("tier") or ""),
         )
 
 
 def _decode(token: str, public: Ed25519PublicKey) -> dict[str, Any]:
     try:
         payload: dict[str, Any] = jwt.decode(
-            token, public, algorithms=[ALGORITHM], issuer=ISSUER, leeway=_LEEWAY_S,
+            token,
+            public,
+            algorithms=[ALGORITHM],
+            issuer=ISSUER,
+            leeway=_LEEWAY_S,
             options={"require": ["exp", "iat", "nbf", "sub", "pid"]},
         )
     except jwt.ExpiredSignatureError as exc:
@@ -147,13 +163,17 @@ def _decode(token: str, public: Ed25519PublicKey) -> dict[str, Any]:
             code="token_expired",
         ) from exc
     except jwt.ImmatureSignatureError as exc:
-        raise AuthenticationFailed("The access token is not valid yet.", code="invalid_token") from exc
+        raise AuthenticationFailed(
+            "The access token is not valid yet.", code="invalid_token"
+        ) from exc
     except jwt.InvalidSignatureError as exc:
         raise AuthenticationFailed(
             "The access token's signature does not verify.", code="invalid_token"
         ) from exc
     except jwt.PyJWTError as exc:
-        raise AuthenticationFailed(f"The access token is invalid: {exc}.", code="invalid_token") from exc
+        raise AuthenticationFailed(
+            f"The access token is invalid: {exc}.", code="invalid_token"
+        ) from exc
     return payload
 
 
@@ -163,6 +183,10 @@ def _verifies(key: SigningKey, now: float) -> bool:
 
 def _jwk(key: SigningKey) -> dict[str, str]:
     return {
-        "kty": "OKP", "crv": "Ed25519", "alg": ALGORITHM, "use": "sig", "kid": key.kid,
+        "kty": "OKP",
+        "crv": "Ed25519",
+        "alg": ALGORITHM,
+        "use": "sig",
+        "kid": key.kid,
         "x": public_raw_b64(key.public),
     }

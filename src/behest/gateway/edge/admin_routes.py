@@ -54,7 +54,9 @@ async def list_projects(request: web.Request) -> web.StreamResponse:
 async def create_project(request: web.Request) -> web.StreamResponse:
     _authorize(request)
     body = await _body(request)
-    return _json(await _run(request, partial(services(request).admin.create_project, body), writes=True), 201)
+    return _json(
+        await _run(request, partial(services(request).admin.create_project, body), writes=True), 201
+    )
 
 
 @routes.get("/admin/v1/projects/{project}")
@@ -133,7 +135,9 @@ async def update_credential(request: web.Request) -> web.StreamResponse:
 async def delete_credential(request: web.Request) -> web.StreamResponse:
     _authorize(request)
     info = request.match_info
-    operation = partial(services(request).admin.delete_credential, info["project"], info["credential"])
+    operation = partial(
+        services(request).admin.delete_credential, info["project"], info["credential"]
+    )
     await _run(request, operation, writes=True)
     return _json({"id": info["credential"], "object": "provider_credential", "deleted": True})
 

@@ -42,10 +42,13 @@ async def preflight(request: web.Request) -> web.StreamResponse:
     origin = request.headers.get("Origin", "")
     if not origin or not _known_origin(request, origin):
         return web.Response(status=204, headers={"Vary": "Origin"})
-    return web.Response(status=204, headers={
-        "Access-Control-Allow-Origin": origin,
-        "Access-Control-Allow-Methods": "GET, POST, DELETE, OPTIONS",
-        "Access-Control-Allow-Headers": _ALLOW_HEADERS,
-        "Access-Control-Max-Age": "600",
-        "Vary": "Origin",
-    })
+    return web.Response(
+        status=204,
+        headers={
+            "Access-Control-Allow-Origin": origin,
+            "Access-Control-Allow-Methods": "GET, POST, DELETE, OPTIONS",
+            "Access-Control-Allow-Headers": _ALLOW_HEADERS,
+            "Access-Control-Max-Age": "600",
+            "Vary": "Origin",
+        },
+    )

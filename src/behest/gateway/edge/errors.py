@@ -21,8 +21,10 @@ def error_response(error: GatewayError, request_id: str) -> web.Response:
     if error.status == 401:
         headers.setdefault("WWW-Authenticate", 'Bearer realm="behest"')
     return web.Response(
-        body=orjson.dumps(error.body()), status=error.status,
-        content_type="application/json", headers=headers,
+        body=orjson.dumps(error.body()),
+        status=error.status,
+        content_type="application/json",
+        headers=headers,
     )
 
 
@@ -35,9 +37,13 @@ def _from_http(exc: web.HTTPException) -> GatewayError:
     if exc.status == 413:
         return PayloadTooLarge("The request body is larger than this gateway accepts.")
     if exc.status == 404 or _only_preflight(exc):
-        return NotFound("Unknown route; see /openapi.json for the gateway's routes.", code="unknown_url")
+        return NotFound(
+            "Unknown route; see /openapi.json for the gateway's routes.", code="unknown_url"
+        )
     if exc.status == 405:
-        error = InvalidRequest("This method is not allowed on this route.", code="method_not_allowed")
+        error = InvalidRequest(
+            "This method is not allowed on this route.", code="method_not_allowed"
+        )
         error.status = 405  # type: ignore[misc]
         return error
     return InvalidRequest(exc.reason)
@@ -57,8 +63,10 @@ async def errors_middleware(request: web.Request, handler: Handler) -> web.Strea
         if exc.status < 400:
             raise
         return error_response(_from_http(exc), request_id)
-    except Exception:  # noqa: BLE001 - the outermost handler: log, answer a generic 500
-        log.exception("unhandled error on %s %s (request %s)", request.method, request.path, request_id)
+    except Exception:
+        log.exception(
+            "unhandled error on %s %s (request %s)", request.method, request.path, request_id
+        )
         return error_response(GatewayError("The gateway failed unexpectedly."), request_id)
     if not response.prepared:
         response.headers.setdefault("x-request-id", request_id)

@@ -19,20 +19,32 @@ _ERROR = {"$ref": "#/components/responses/Error"}
 _OPEN_OBJECT = {"type": "object", "additionalProperties": True}
 
 
-def _op(summary: str, tag: str, security: str | None, *, body: str | None = None,
-        ok: str = "200", schema: str | None = None, stream: bool = False) -> dict[str, Any]:
-    content: dict[str, Any] = {"application/json": {"schema": _ref(schema) if schema else _OPEN_OBJECT}}
+def _op(
+    summary: str,
+    tag: str,
+    security: str | None,
+    *,
+    body: str | None = None,
+    ok: str = "200",
+    schema: str | None = None,
+    stream: bool = False,
+) -> dict[str, Any]:
+    content: dict[str, Any] = {
+        "application/json": {"schema": _ref(schema) if schema else _OPEN_OBJECT}
+    }
     if stream:
         content["text/event-stream"] = {"schema": {"type": "string"}}
     operation: dict[str, Any] = {
-        "summary": summary, "tags": [tag],
+        "summary": summary,
+        "tags": [tag],
         "responses": {ok: {"description": "Success", "content": content}, "default": _ERROR},
     }
     if security:
         operation["security"] = [{security: []}]
     if body:
         operation["requestBody"] = {
-            "required": True, "content": {"application/json": {"schema": _ref(body)}}
+            "required": True,
+            "content": {"application/json": {"schema": _ref(body)}},
         }
     return operation
 
@@ -45,78 +57,150 @@ def _paths() -> dict[str, Any]:
     user = "AccessToken"
     admin = "AdminToken"
     return {
-        "/v1/auth/mint": {"post": _op("Mint a per-user access token", "auth", "ApiKey",
-                                      body="MintRequest", schema="MintResponse")},
-        "/v1/chat/completions": {"post": _op("Create a chat completion (OpenAI-compatible)",
-                                             "v1", user, body="ChatRequest", stream=True)},
+        "/v1/auth/mint": {
+            "post": _op(
+                "Mint a per-user access token",
+                "auth",
+                "ApiKey",
+                body="MintRequest",
+                schema="MintResponse",
+            )
+        },
+        "/v1/chat/completions": {
+            "post": _op(
+                "Create a chat completion (OpenAI-compatible)",
+                "v1",
+                user,
+                body="ChatRequest",
+                stream=True,
+            )
+        },
         "/v1/embeddings": {"post": _op("Create embeddings", "v1", user, body="EmbeddingsRequest")},
-        "/v1/moderations": {"post": _op("Classify text for policy violations", "v1", user,
-                                        body="ModerationsRequest")},
+        "/v1/moderations": {
+            "post": _op(
+                "Classify text for policy violations", "v1", user, body="ModerationsRequest"
+            )
+        },
         "/v1/models": {"get": _op("Models this project can use", "v1", user, schema="ModelList")},
-        "/.well-known/jwks.json": {"get": _op("Public keys that verify access tokens", "auth", None)},
+        "/.well-known/jwks.json": {
+            "get": _op("Public keys that verify access tokens", "auth", None)
+        },
         "/healthz": {"get": _op("Liveness", "ops", None)},
         "/readyz": {"get": _op("Readiness (database reachable)", "ops", None)},
         "/openapi.json": {"get": _op("This document", "ops", None)},
-        "/docs": {"get": {"summary": "Human-readable API docs", "tags": ["ops"],
-                          "responses": {"200": {"description": "HTML page"}}}},
+        "/docs": {
+            "get": {
+                "summary": "Human-readable API docs",
+                "tags": ["ops"],
+                "responses": {"200": {"description": "HTML page"}},
+            }
+        },
         "/admin/v1/projects": {
             "get": _op("List projects", "admin", admin),
             "post": _op("Create a project", "admin", admin, body="ProjectCreate", ok="201"),
         },
         "/admin/v1/projects/{project}": {
             "get": _op("Show a project", "admin", admin),
-            "patch": _op("Update a project's name or settings", "admin", admin, body="ProjectUpdate"),
+            "patch": _op(
+                "Update a project's name or settings", "admin", admin, body="ProjectUpdate"
+            ),
             "delete": _op("Delete a project", "admin", admin),
         },
         "/admin/v1/projects/{project}/keys": {
             "get": _op("List API keys (prefixes only)", "admin", admin),
-            "post": _op("Create an API key (shown once)", "admin", admin, body="KeyCreate", ok="201"),
+            "post": _op(
+                "Create an API key (shown once)", "admin", admin, body="KeyCreate", ok="201"
+            ),
         },
-        "/admin/v1/projects/{project}/keys/{key}": {"delete": _op("Revoke an API key", "admin", admin)},
+        "/admin/v1/projects/{project}/keys/{key}": {
+            "delete": _op("Revoke an API key", "admin", admin)
+        },
         "/admin/v1/projects/{project}/credentials": {
             "get": _op("List provider credentials (never their secrets)", "admin", admin),
-            "post": _op("Add a provider credential", "admin", admin, body="CredentialCreate", ok="201"),
+            "post": _op(
+                "Add a provider credential", "admin", admin, body="CredentialCreate", ok="201"
+            ),
         },
         "/admin/v1/projects/{project}/credentials/{credential}": {
-            "patch": _op("Update or rotate a provider credential", "admin", admin,
-                         body="CredentialUpdate"),
+            "patch": _op(
+                "Update or rotate a provider credential", "admin", admin, body="CredentialUpdate"
+            ),
             "delete": _op("Delete a provider credential", "admin", admin),
         },
-        "/admin/v1/signing-keys/rotate": {"post": _op("Rotate the token signing key", "admin",
-                                                      admin, ok="201")},
+        "/admin/v1/signing-keys/rotate": {
+            "post": _op("Rotate the token signing key", "admin", admin, ok="201")
+        },
     }
 
 
 def _schemas() -> dict[str, Any]:
     def obj(required: list[str], **props: Any) -> dict[str, Any]:
-        return {"type": "object", "required": required, "properties": props,
-                "additionalProperties": True}
+        return {
+            "type": "object",
+            "required": required,
+            "properties": props,
+            "additionalProperties": True,
+        }
 
     text = {"type": "string"}
     return {
-        "Error": obj(["error"], error=obj(["message", "type"], message=text, type=text,
-                                         param={"type": ["string", "null"]},
-                                         code={"type": ["string", "null"]})),
-        "MintRequest": obj(["user_id"], user_id=text, session_id=text, tier=text,
-                           expires_in={"type": "integer", "minimum": 30}),
-        "MintResponse": obj(["access_token", "token_type", "expires_in", "session_id"],
-                            access_token=text, token_type={"const": "Bearer"},
-                            expires_in={"type": "integer"}, session_id=text),
-        "ChatRequest": obj(["model", "messages"], model=text,
-                           messages={"type": "array", "items": _OPEN_OBJECT},
-                           stream={"type": "boolean"}),
+        "Error": obj(
+            ["error"],
+            error=obj(
+                ["message", "type"],
+                message=text,
+                type=text,
+                param={"type": ["string", "null"]},
+                code={"type": ["string", "null"]},
+            ),
+        ),
+        "MintRequest": obj(
+            ["user_id"],
+            user_id=text,
+            session_id=text,
+            tier=text,
+            expires_in={"type": "integer", "minimum": 30},
+        ),
+        "MintResponse": obj(
+            ["access_token", "token_type", "expires_in", "session_id"],
+            access_token=text,
+            token_type={"const": "Bearer"},
+            expires_in={"type": "integer"},
+            session_id=text,
+        ),
+        "ChatRequest": obj(
+            ["model", "messages"],
+            model=text,
+            messages={"type": "array", "items": _OPEN_OBJECT},
+            stream={"type": "boolean"},
+        ),
         "EmbeddingsRequest": obj(["model", "input"], model=text, input={}),
         "ModerationsRequest": obj(["input"], model=text, input={}),
-        "ModelList": obj(["object", "data"], object={"const": "list"},
-                         data={"type": "array", "items": obj(["id", "object"], id=text, object=text)}),
+        "ModelList": obj(
+            ["object", "data"],
+            object={"const": "list"},
+            data={"type": "array", "items": obj(["id", "object"], id=text, object=text)},
+        ),
         "ProjectCreate": obj(["name"], name=text, settings=_OPEN_OBJECT),
         "ProjectUpdate": obj([], name=text, settings=_OPEN_OBJECT),
         "KeyCreate": obj([], name=text),
-        "CredentialCreate": obj(["provider"], provider=text, name=text, base_url=text,
-                                api_key=text, models={"type": "array", "items": text},
-                                settings=_OPEN_OBJECT),
-        "CredentialUpdate": obj([], name=text, base_url=text, api_key=text,
-                                models={"type": "array", "items": text}, settings=_OPEN_OBJECT),
+        "CredentialCreate": obj(
+            ["provider"],
+            provider=text,
+            name=text,
+            base_url=text,
+            api_key=text,
+            models={"type": "array", "items": text},
+            settings=_OPEN_OBJECT,
+        ),
+        "CredentialUpdate": obj(
+            [],
+            name=text,
+            base_url=text,
+            api_key=text,
+            models={"type": "array", "items": text},
+            settings=_OPEN_OBJECT,
+        ),
     }
 
 
@@ -124,14 +208,21 @@ def _schemas() -> dict[str, Any]:
 def document() -> bytes:
     spec = {
         "openapi": "3.1.0",
-        "info": {"title": "behest", "version": __version__,
-                 "description": "OpenAI-compatible AI gateway. /v1 routes take a minted "
-                                "access token; /admin routes the admin token."},
+        "info": {
+            "title": "behest",
+            "version": __version__,
+            "description": "OpenAI-compatible AI gateway. /v1 routes take a minted "
+            "access token; /admin routes the admin token.",
+        },
         "paths": _paths(),
         "components": {
             "schemas": _schemas(),
-            "responses": {"Error": {"description": "An OpenAI-shaped error",
-                                    "content": {"application/json": {"schema": _ref("Error")}}}},
+            "responses": {
+                "Error": {
+                    "description": "An OpenAI-shaped error",
+                    "content": {"application/json": {"schema": _ref("Error")}},
+                }
+            },
             "securitySchemes": {
                 "AccessToken": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
                 "ApiKey": {"type": "http", "scheme": "bearer", "description": "behest_sk_live_…"},

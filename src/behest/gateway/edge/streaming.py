@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 import orjson
@@ -31,7 +32,7 @@ async def write_stream(
     except (ConnectionResetError, ConnectionError):
         log.info("client went away mid-stream (request %s)", request.get("request_id"))
         return response
-    except Exception:  # noqa: BLE001 - headers are sent: one error frame, then close
+    except Exception:
         log.exception("stream failed (request %s)", request.get("request_id"))
         error = GatewayError("The gateway failed while streaming.").body()
         await _try_write(response, b"data: " + orjson.dumps(error) + b"\n\n")
@@ -43,7 +44,5 @@ async def write_stream(
 
 
 async def _try_write(response: web.StreamResponse, frame: bytes) -> None:
-    try:
+    with contextlib.suppress(ConnectionError):
         await response.write(frame)
-    except ConnectionError:
-        pass

@@ -24,7 +24,9 @@ routes = web.RouteTableDef()
 
 def json_response(reply: JsonReply, headers: dict[str, str]) -> web.Response:
     return web.Response(
-        body=orjson.dumps(reply.body), status=reply.status, content_type="application/json",
+        body=orjson.dumps(reply.body),
+        status=reply.status,
+        content_type="application/json",
         headers={**headers, **reply.headers},
     )
 
@@ -83,12 +85,23 @@ async def mint(request: web.Request) -> web.StreamResponse:
     ttl = project.settings.jwt_ttl_s
     requested = body.get("expires_in")
     if requested is not None:
-        if not isinstance(requested, int) or isinstance(requested, bool) or not 30 <= requested <= ttl:
-            raise InvalidRequest(f"'expires_in' must be an integer from 30 to {ttl}.", param="expires_in")
+        if (
+            not isinstance(requested, int)
+            or isinstance(requested, bool)
+            or not 30 <= requested <= ttl
+        ):
+            raise InvalidRequest(
+                f"'expires_in' must be an integer from 30 to {ttl}.", param="expires_in"
+            )
         ttl = requested
     claims = Claims(project.id, user_id, session_id, key.id, 0, _optional_id(body, "tier") or "")
     access = parts.directory.snapshot.tokens.mint(claims, ttl)
-    payload = {"access_token": access, "token_type": "Bearer", "expires_in": ttl, "session_id": session_id}
+    payload = {
+        "access_token": access,
+        "token_type": "Bearer",
+        "expires_in": ttl,
+        "session_id": session_id,
+    }
     return web.Response(body=orjson.dumps(payload), content_type="application/json")
 
 
@@ -115,6 +128,7 @@ def _optional_id(body: dict[str, Any], name: str) -> str | None:
 async def jwks(request: web.Request) -> web.StreamResponse:
     body = services(request).directory.snapshot.tokens.jwks()
     return web.Response(
-        body=orjson.dumps(body), content_type="application/json",
+        body=orjson.dumps(body),
+        content_type="application/json",
         headers={"Cache-Control": "public, max-age=300"},
     )

@@ -6,34 +6,19 @@ Every adapter module exposes the contract in :mod:`behest.gateway.providers.base
 
 from __future__ import annotations
 
+from behest.gateway.errors import InvalidRequest
+from behest.gateway.providers import anthropic, gemini, openai_format
 from behest.gateway.providers.base import Adapter
 
-_ADAPTERS: dict[str, Adapter] = {}
-
-
-def register(api_format: str, adapter: Adapter) -> None:
-    _ADAPTERS[api_format] = adapter
+_ADAPTERS: dict[str, Adapter] = {
+    "openai": openai_format.ADAPTER,
+    "anthropic": anthropic.ADAPTER,
+    "gemini": gemini.ADAPTER,
+}
 
 
 def adapter_for(api_format: str) -> Adapter:
-    if not _ADAPTERS:
-        _load_builtin()
-    return _ADAPTERS[api_format]
-
-
-def _load_builtin() -> None:
-    from behest.gateway.providers import openai_format
-
-    register("openai", openai_format.ADAPTER)
-    try:
-        from behest.gateway.providers import anthropic
-    except ImportError:  # pragma: no cover - while an adapter is being added
-        pass
-    else:
-        register("anthropic", anthropic.ADAPTER)
-    try:
-        from behest.gateway.providers import gemini
-    except ImportError:  # pragma: no cover
-        pass
-    else:
-        register("gemini", gemini.ADAPTER)
+    adapter = _ADAPTERS.get(api_format)
+    if adapter is None:
+        raise InvalidRequest(f"No adapter for the API format {api_format!r}.")
+    return adapter

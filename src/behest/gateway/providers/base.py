@@ -72,7 +72,9 @@ class Adapter(Protocol):
 
     def finish_stream(self, state: StreamState) -> list[JSON]: ...
 
-    def parse_error(self, status: int, headers: Mapping[str, str], body: bytes) -> UpstreamError: ...
+    def parse_error(
+        self, status: int, headers: Mapping[str, str], body: bytes
+    ) -> UpstreamError: ...
 
 
 def auth_headers(target: Target) -> dict[str, str]:

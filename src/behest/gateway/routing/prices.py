@@ -143,7 +143,7 @@ class PriceBook:
 
     @cached_property
     def _providers(self) -> dict[str, gp.Provider]:
-        from genai_prices import data  # noqa: PLC0415  # ~0.5 s: loaded on first use only
+        from genai_prices import data  # ~0.5 s: loaded on first use only
 
         return {provider.id: provider for provider in data.providers}
 

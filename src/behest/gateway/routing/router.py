@@ -4,7 +4,8 @@ Rules, first that applies:
 1. a project alias names another model (which may itself be explicit);
 2. ``<credential name or provider>/<model>`` picks that credential explicitly;
 3. every credential whose model patterns (``gpt-4o*``, ``*``) match, in creation order;
-4. a credential that lists no models serves the models its provider is known for.
+4. credentials that list no models serve what the catalog says their provider serves
+   (well-known prefixes such as ``gpt-``, ``claude-``, ``gemini-``).
 Several matches give fallbacks, tried in order.
 """
 
@@ -15,13 +16,15 @@ from fnmatch import fnmatchcase
 from behest.gateway.directory import CredentialView, ProjectView
 from behest.gateway.errors import ModelNotFound
 from behest.gateway.providers.base import Target
-from behest.gateway.routing.targets import serves_by_default, target_for
+from behest.gateway.routing.catalog import Catalog
 
 
-def route(project: ProjectView, model: str) -> list[Target]:
+def route(project: ProjectView, model: str, catalog: Catalog) -> list[Target]:
     model = project.settings.aliases.get(model, model)
     targets = (
-        _explicit(project, model) or _by_pattern(project, model) or _by_provider(project, model)
+        _explicit(project, model)
+        or _by_pattern(project, model)
+        or _by_provider(project, model, catalog)
     )
     if not targets:
         raise ModelNotFound(
@@ -38,23 +41,26 @@ def _explicit(project: ProjectView, model: str) -> list[Target]:
         return []
     named = [c for c in project.credentials if c.name == head]
     chosen = named or [c for c in project.credentials if c.provider == head]
-    return [target_for(credential, rest) for credential in chosen]
+    return [credential.target(rest) for credential in chosen]
 
 
 def _by_pattern(project: ProjectView, model: str) -> list[Target]:
     return [
-        target_for(credential, model)
+        credential.target(model)
         for credential in project.credentials
         if any(fnmatchcase(model, pattern) for pattern in credential.models)
     ]
 
 
-def _by_provider(project: ProjectView, model: str) -> list[Target]:
-    return [
-        target_for(credential, model)
-        for credential in project.credentials
-        if not credential.models and serves_by_default(credential, model)
-    ]
+def _by_provider(project: ProjectView, model: str, catalog: Catalog) -> list[Target]:
+    open_ended = [credential for credential in project.credentials if not credential.models]
+    if not open_ended:
+        return []
+    try:
+        provider, upstream_model = catalog.resolve(model, {c.provider for c in open_ended})
+    except ModelNotFound:
+        return []
+    return [c.target(upstream_model) for c in open_ended if c.provider == provider]
 
 
 def models_for(project: ProjectView) -> list[tuple[str, CredentialView]]:

@@ -32,40 +32,58 @@ def _bump(connection: Connection) -> None:
     connection.execute(update(tables.config_version).values(version=version + 1))
 
 
-def _aware(value: datetime | None) -> datetime | None:
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)  # SQLite drops the zone
-    return value
+def _aware(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value  # SQLite drops the zone
+
+
+def _maybe_aware(value: datetime | None) -> datetime | None:
+    return None if value is None else _aware(value)
 
 
 def _project(row: Row[Any]) -> ProjectRecord:
     return ProjectRecord(
-        row.id, row.name, orjson.loads(row.settings), _aware(row.created_at),  # type: ignore[arg-type]
-        _aware(row.updated_at),  # type: ignore[arg-type]
+        row.id,
+        row.name,
+        orjson.loads(row.settings),
+        _aware(row.created_at),
+        _aware(row.updated_at),
     )
 
 
 def _api_key(row: Row[Any]) -> ApiKeyRecord:
     return ApiKeyRecord(
-        row.id, row.project_id, row.name, row.prefix, row.secret_hash,
-        _aware(row.created_at), _aware(row.revoked_at),  # type: ignore[arg-type]
+        row.id,
+        row.project_id,
+        row.name,
+        row.prefix,
+        row.secret_hash,
+        _aware(row.created_at),
+        _maybe_aware(row.revoked_at),
     )
 
 
 def _credential(row: Row[Any]) -> CredentialRecord:
     return CredentialRecord(
-        id=row.id, project_id=row.project_id, name=row.name, provider=row.provider,
-        base_url=row.base_url, models=orjson.loads(row.models),
-        settings=orjson.loads(row.settings), secret=bytes(row.secret),
-        created_at=_aware(row.created_at),  # type: ignore[arg-type]
-        updated_at=_aware(row.updated_at),  # type: ignore[arg-type]
+        id=row.id,
+        project_id=row.project_id,
+        name=row.name,
+        provider=row.provider,
+        base_url=row.base_url,
+        models=orjson.loads(row.models),
+        settings=orjson.loads(row.settings),
+        secret=bytes(row.secret),
+        created_at=_aware(row.created_at),
+        updated_at=_aware(row.updated_at),
     )
 
 
 def _signing_key(row: Row[Any]) -> SigningKeyRecord:
     return SigningKeyRecord(
-        row.kid, row.public_key, bytes(row.private_key), _aware(row.created_at),  # type: ignore[arg-type]
-        _aware(row.retired_at),
+        row.kid,
+        row.public_key,
+        bytes(row.private_key),
+        _aware(row.created_at),
+        _maybe_aware(row.retired_at),
     )
 
 
@@ -79,8 +97,11 @@ class AdminQueries:
         with self.engine.begin() as connection:
             connection.execute(
                 insert(tables.projects).values(
-                    id=project_id, name=name, settings=orjson.dumps(settings).decode(),
-                    created_at=now, updated_at=now,
+                    id=project_id,
+                    name=name,
+                    settings=orjson.dumps(settings).decode(),
+                    created_at=now,
+                    updated_at=now,
                 )
             )
             _bump(connection)
@@ -88,7 +109,9 @@ class AdminQueries:
 
     def list_projects(self) -> list[ProjectRecord]:
         with self.engine.connect() as connection:
-            rows = connection.execute(select(tables.projects).order_by(tables.projects.c.created_at))
+            rows = connection.execute(
+                select(tables.projects).order_by(tables.projects.c.created_at)
+            )
             return [_project(row) for row in rows]
 
     def get_project(self, project_id: str) -> ProjectRecord:
@@ -135,9 +158,13 @@ class AdminQueries:
         with self.engine.begin() as connection:
             connection.execute(
                 insert(tables.api_keys).values(
-                    id=record.id, project_id=record.project_id, name=record.name,
-                    prefix=record.prefix, secret_hash=record.secret_hash,
-                    created_at=record.created_at, revoked_at=None,
+                    id=record.id,
+                    project_id=record.project_id,
+                    name=record.name,
+                    prefix=record.prefix,
+                    secret_hash=record.secret_hash,
+                    created_at=record.created_at,
+                    revoked_at=None,
                 )
             )
             _bump(connection)
@@ -229,7 +256,8 @@ class AdminQueries:
             rows = connection.execute(select(creds.c.id, creds.c.secret)).all()
             for row in rows:
                 connection.execute(
-                    update(creds).where(creds.c.id == row.id)
+                    update(creds)
+                    .where(creds.c.id == row.id)
                     .values(secret=rewrap(bytes(row.secret), row.id))
                 )
             _bump(connection)
@@ -246,8 +274,11 @@ class AdminQueries:
                 )
             connection.execute(
                 insert(keys).values(
-                    kid=record.kid, public_key=record.public_key, private_key=record.private_key,
-                    created_at=record.created_at, retired_at=None,
+                    kid=record.kid,
+                    public_key=record.public_key,
+                    private_key=record.private_key,
+                    created_at=record.created_at,
+                    retired_at=None,
                 )
             )
             _bump(connection)
@@ -264,7 +295,8 @@ class AdminQueries:
             rows = connection.execute(select(keys.c.kid, keys.c.private_key)).all()
             for row in rows:
                 connection.execute(
-                    update(keys).where(keys.c.kid == row.kid)
+                    update(keys)
+                    .where(keys.c.kid == row.kid)
                     .values(private_key=rewrap(bytes(row.private_key), row.kid))
                 )
         return len(rows)
@@ -286,9 +318,14 @@ class AdminQueries:
 
 def _credential_values(record: CredentialRecord) -> dict[str, Any]:
     return {
-        "id": record.id, "project_id": record.project_id, "name": record.name,
-        "provider": record.provider, "base_url": record.base_url,
+        "id": record.id,
+        "project_id": record.project_id,
+        "name": record.name,
+        "provider": record.provider,
+        "base_url": record.base_url,
         "models": orjson.dumps(record.models).decode(),
-        "settings": orjson.dumps(record.settings).decode(), "secret": record.secret,
-        "created_at": record.created_at, "updated_at": record.updated_at,
+        "settings": orjson.dumps(record.settings).decode(),
+        "secret": record.secret,
+        "created_at": record.created_at,
+        "updated_at": record.updated_at,
     }

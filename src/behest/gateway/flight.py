@@ -1,0 +1,38 @@
+"""One request in flight: what the stages learned, carried from admission to settlement."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from behest.gateway.accounting import Estimate
+from behest.gateway.auth.principal import Principal
+from behest.gateway.call import Call
+from behest.gateway.directory import ProjectView
+from behest.gateway.guard import GuardResult
+from behest.gateway.limits import Admission
+from behest.gateway.providers.base import Target
+
+
+@dataclass(slots=True)
+class Flight:
+    principal: Principal
+    project: ProjectView
+    call: Call
+    started: float = field(default_factory=time.monotonic)
+    guard: GuardResult | None = None
+    targets: list[Target] = field(default_factory=list)
+    estimate: Estimate | None = None
+    admission: Admission | None = None
+    served_by: Target | None = None
+    first_token_at: float | None = None
+    usage: dict[str, Any] | None = None
+    relayed_chars: int = 0
+    status: int = 200
+    error_type: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def mark_first_token(self) -> None:
+        if self.first_token_at is None:
+            self.first_token_at = time.monotonic()
