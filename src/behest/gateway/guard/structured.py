@@ -27,7 +27,7 @@ _URL = re.compile(
     re.IGNORECASE,
 )
 _URL_TRAIL = ".,;:!?)]}'\""
-_CARD = re.compile(r"(?<![\d-])(?:\d[ -]?){11,18}\d(?![\d-])")
+_CARD = re.compile(r"(?<![\d+-])(?:\d[ -]?){11,18}\d(?![\d-])")
 _IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b")
 _SSN = re.compile(r"(?<![\d-])(?!000|666|9\d\d)\d{3}([- ]?)(?!00)\d{2}\1(?!0000)\d{4}(?![\d-])")
 _SSN_CONTEXT = re.compile(r"\b(?:ssn|social security|tax id|tin)\b", re.IGNORECASE)
@@ -41,8 +41,12 @@ _PHONE = re.compile(
 )
 _PHONE_CONTEXT = re.compile(
     r"\b(?:phone|call|tel|telephone|mobile|cell|fax|number|contact|reach|text me|whatsapp|sms"
-    r"|registered|dial)\b",
+    r"|registered|dial|answering|ring|landline|hotline|extension|ext)\b",
     re.IGNORECASE,
+)
+# a label written after the number, as in address books and signatures: "781 1704 office"
+_PHONE_LABEL_AFTER = re.compile(
+    r"[ \t]*[(\[]?(?:office|fax|mobile|cell|home|work|tel|phone|direct|landline)\b", re.IGNORECASE
 )
 _DATE = re.compile(
     r"\b(?:\d{1,2}[/.-]\d{1,2}[/.-](?:19|20)?\d{2}|(?:19|20)\d{2}-\d{1,2}-\d{1,2}"
@@ -178,10 +182,14 @@ def detect_phone(text: str) -> list[Finding]:
     for m in _PHONE.finditer(text):
         candidate = m.group().strip(" .-")
         start = m.start() + m.group().index(candidate)
-        context = _PHONE_CONTEXT.search(text, max(0, start - 60), start) is not None
+        end = start + len(candidate)
+        context = (
+            _PHONE_CONTEXT.search(text, max(0, start - 60), start) is not None
+            or _PHONE_LABEL_AFTER.match(text, end) is not None
+        )
         score = _phone_score(candidate, context)
         if score:
-            found.append(Finding(start, start + len(candidate), "PHONE", score))
+            found.append(Finding(start, end, "PHONE", score))
     return found
 
 
