@@ -12,6 +12,8 @@ from sqlalchemy.engine import make_url
 
 from behest.gateway.store import tables
 from behest.gateway.store.admin_queries import AdminQueries
+from behest.gateway.store.threads_queries import ThreadQueries
+from behest.gateway.store.usage_queries import UsageQueries
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -45,7 +47,7 @@ def create_db_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
 
 
-class Database(AdminQueries):
+class Database(AdminQueries, ThreadQueries, UsageQueries):
     """One database: migrations plus every query, grouped by concern in mixins."""
 
     def __init__(self, url: str) -> None:

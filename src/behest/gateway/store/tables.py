@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     DateTime,
     ForeignKey,
@@ -79,4 +80,85 @@ meta = Table(
     metadata,
     Column("key", String(100), primary_key=True),
     Column("value", Text, nullable=False),
+)
+
+# threads and usage (migration 0002)
+
+_ROW_ID = BigInteger().with_variant(Integer, "sqlite")  # SQLite autoincrements INTEGER keys only
+
+threads = Table(
+    "threads",
+    metadata,
+    Column("project_id", String(40), primary_key=True),
+    Column("id", String(128), primary_key=True),
+    Column("user_id", String(256), nullable=False),
+    Column("system", Text, nullable=False, default="[]"),  # JSON list: the latest system prompt
+    Column("metadata", Text, nullable=False, default="{}"),
+    Column("message_count", Integer, nullable=False, default=0),
+    Column("busy_token", String(40), nullable=True),  # the lease: who may append now
+    Column("busy_until", DateTime(timezone=True), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Index("ix_threads_project_updated", "project_id", "updated_at"),
+)
+
+thread_messages = Table(
+    "thread_messages",
+    metadata,
+    Column("id", _ROW_ID, primary_key=True, autoincrement=True),
+    Column("project_id", String(40), nullable=False),
+    Column("thread_id", String(128), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("role", String(32), nullable=False),
+    Column("message", Text, nullable=False),  # the whole OpenAI message object as JSON
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ux_thread_messages_seq", "project_id", "thread_id", "seq", unique=True),
+)
+
+usage_records = Table(
+    "usage_records",
+    metadata,
+    Column("id", _ROW_ID, primary_key=True, autoincrement=True),
+    Column("request_id", String(128), nullable=False),
+    Column("project_id", String(40), nullable=False),
+    Column("user_id", String(256), nullable=False),
+    Column("session_id", String(256), nullable=False),
+    Column("thread_id", String(128), nullable=True),
+    Column("model_requested", String(200), nullable=False),
+    Column("model_served", String(200), nullable=False),
+    Column("provider", String(64), nullable=False),
+    Column("credential_id", String(40), nullable=False),
+    Column("input_tokens", BigInteger, nullable=False),
+    Column("output_tokens", BigInteger, nullable=False),
+    Column("cached_tokens", BigInteger, nullable=False),
+    Column("reasoning_tokens", BigInteger, nullable=False),
+    Column("cost_nano_usd", BigInteger, nullable=False),  # USD * 1e9: sums stay exact
+    Column("latency_ms", Integer, nullable=False),
+    Column("ttft_ms", Integer, nullable=True),
+    Column("status", Integer, nullable=False),
+    Column("error_type", String(64), nullable=True),
+    Column("guardrail", String(16), nullable=False),
+    Column("rate_limit", String(16), nullable=False),
+    Column("stream", Boolean, nullable=False),
+    Column("day", String(10), nullable=False),  # UTC YYYY-MM-DD, the aggregates' key
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_usage_records_project_day", "project_id", "day"),
+    Index("ix_usage_records_project_user_day", "project_id", "user_id", "day"),
+)
+
+usage_daily = Table(
+    "usage_daily",
+    metadata,
+    Column("project_id", String(40), primary_key=True),
+    Column("day", String(10), primary_key=True),
+    Column("model", String(200), primary_key=True),
+    Column("user_id", String(256), primary_key=True),
+    Column("requests", BigInteger, nullable=False),
+    Column("errors", BigInteger, nullable=False),
+    Column("input_tokens", BigInteger, nullable=False),
+    Column("output_tokens", BigInteger, nullable=False),
+    Column("cached_tokens", BigInteger, nullable=False),
+    Column("reasoning_tokens", BigInteger, nullable=False),
+    Column("cost_nano_usd", BigInteger, nullable=False),
+    Index("ix_usage_daily_project_user_day", "project_id", "user_id", "day"),
 )

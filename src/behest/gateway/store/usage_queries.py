@@ -1,0 +1,136 @@
+"""Usage: raw records and the daily aggregate, written together; reports read the aggregate.
+
+``insert_usage`` writes a batch with one executemany into ``usage_records`` and folds
+the same batch into ``usage_daily`` (project, day, model, user) with an upsert, in one
+transaction: the aggregate never disagrees with the raw rows. Aggregate keys are
+upserted in sorted order so that concurrent replicas cannot deadlock each other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Engine, func, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from behest.gateway.store import tables
+from behest.gateway.usage.record import UsageRecord
+
+GROUPS = ("model", "user", "day")
+_COUNTS = ("requests", "errors", "input_tokens", "output_tokens", "cached_tokens",
+           "reasoning_tokens", "cost_nano_usd")
+_KEY = ("project_id", "day", "model", "user_id")
+_COLUMN = {"model": "model", "user": "user_id", "day": "day"}
+
+
+@dataclass(frozen=True, slots=True)
+class UsageTotals:
+    """One report row: the grouped-by values (None when not grouped by) and the sums."""
+
+    model: str | None
+    user_id: str | None
+    day: str | None
+    requests: int
+    errors: int
+    input_tokens: int
+    output_tokens: int
+    cached_tokens: int
+    reasoning_tokens: int
+    cost_nano_usd: int
+
+
+@dataclass(frozen=True, slots=True)
+class UsageQuery:
+    project_id: str
+    group_by: tuple[str, ...] = ()  # any of GROUPS
+    start_day: str | None = None  # inclusive, YYYY-MM-DD (UTC)
+    end_day: str | None = None  # inclusive
+    user_id: str | None = None
+
+
+def _raw_row(record: UsageRecord) -> dict[str, Any]:
+    tokens = record.tokens
+    return {
+        "request_id": record.request_id, "project_id": record.project_id,
+        "user_id": record.user_id, "session_id": record.session_id,
+        "thread_id": record.thread_id, "model_requested": record.model_requested,
+        "model_served": record.model_served, "provider": record.provider,
+        "credential_id": record.credential_id, "input_tokens": tokens.input,
+        "output_tokens": tokens.output, "cached_tokens": tokens.cached,
+        "reasoning_tokens": tokens.reasoning, "cost_nano_usd": record.cost_nano_usd,
+        "latency_ms": record.latency_ms, "ttft_ms": record.ttft_ms, "status": record.status,
+        "error_type": record.error_type, "guardrail": record.guardrail,
+        "rate_limit": record.rate_limit, "stream": record.stream, "day": record.day,
+        "created_at": record.created_at,
+    }
+
+
+def daily_rows(records: Iterable[UsageRecord]) -> list[dict[str, Any]]:
+    """The batch folded by aggregate key, sorted by key."""
+    folded: dict[tuple[str, str, str, str], list[int]] = {}
+    for record in records:
+        key = (record.project_id, record.day, record.model_key, record.user_id)
+        sums = folded.setdefault(key, [0] * len(_COUNTS))
+        tokens = record.tokens
+        values = (1, int(record.failed), tokens.input, tokens.output, tokens.cached,
+                  tokens.reasoning, record.cost_nano_usd)
+        for index, value in enumerate(values):
+            sums[index] += value
+    return [dict(zip(_KEY + _COUNTS, key + tuple(sums), strict=True))
+            for key, sums in sorted(folded.items())]
+
+
+def _upsert_daily(connection: Connection, rows: list[dict[str, Any]]) -> None:
+    daily = tables.usage_daily
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(daily)
+    statement = statement.on_conflict_do_update(
+        index_elements=list(_KEY),
+        set_={name: daily.c[name] + statement.excluded[name] for name in _COUNTS},
+    )
+    connection.execute(statement, rows)
+
+
+class UsageQueries:
+    engine: Engine
+
+    def insert_usage(self, records: Sequence[UsageRecord]) -> None:
+        if not records:
+            return
+        with self.engine.begin() as connection:
+            connection.execute(insert(tables.usage_records), [_raw_row(r) for r in records])
+            _upsert_daily(connection, daily_rows(records))
+
+    def usage_report(self, query: UsageQuery) -> list[UsageTotals]:
+        daily = tables.usage_daily
+        keys = [daily.c[_COLUMN[name]] for name in GROUPS if name in query.group_by]
+        sums = [func.coalesce(func.sum(daily.c[name]), 0).label(name) for name in _COUNTS]
+        statement = select(*keys, *sums).where(daily.c.project_id == query.project_id)
+        if query.user_id is not None:
+            statement = statement.where(daily.c.user_id == query.user_id)
+        if query.start_day is not None:
+            statement = statement.where(daily.c.day >= query.start_day)
+        if query.end_day is not None:
+            statement = statement.where(daily.c.day <= query.end_day)
+        if keys:
+            statement = statement.group_by(*keys).order_by(*keys)
+        with self.engine.connect() as connection:
+            rows = connection.execute(statement).mappings().all()
+        return [_totals(row, query.group_by) for row in rows if row["requests"]]
+
+    def usage_raw_count(self, project_id: str) -> int:
+        records = tables.usage_records
+        with self.engine.connect() as connection:
+            return int(connection.execute(
+                select(func.count()).select_from(records).where(records.c.project_id == project_id)
+            ).scalar_one())
+
+
+def _totals(row: Any, group_by: tuple[str, ...]) -> UsageTotals:
+    def key(name: str) -> str | None:
+        return str(row[_COLUMN[name]]) if name in group_by else None
+
+    return UsageTotals(key("model"), key("user"), key("day"),
+                       *(int(row[name]) for name in _COUNTS))
