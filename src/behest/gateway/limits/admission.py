@@ -78,17 +78,24 @@ def remaining(limit: int, level: float) -> int:
 
 
 def rate_headers(plan: Plan, levels: Sequence[float]) -> dict[str, str]:
-    tightest: dict[str, tuple[int, int, float]] = {}
+    requests: tuple[float, int, float] | None = None  # (headroom, limit, level)
+    tokens: tuple[float, int, float] | None = None
     for (_, limit, _, layer), level in zip(plan.rates, levels, strict=True):
         unit = layer.unit
-        if unit in {"requests", "tokens"}:
-            left = remaining(limit, level)
-            best = tightest.get(unit)
-            if best is None or (left, limit) < best[:2]:
-                tightest[unit] = (left, limit, level * 60.0 / limit)
+        if unit == "requests":
+            if requests is None or (limit - level, limit) < requests[:2]:
+                requests = (limit - level, limit, level)
+        elif unit == "tokens" and (tokens is None or (limit - level, limit) < tokens[:2]):
+            tokens = (limit - level, limit, level)
     headers: dict[str, str] = {}
-    for unit, (left, limit, reset) in tightest.items():
-        headers[f"x-ratelimit-limit-{unit}"] = str(limit)
-        headers[f"x-ratelimit-remaining-{unit}"] = str(left)
-        headers[f"x-ratelimit-reset-{unit}"] = format_duration(reset)
+    if requests is not None:
+        _, limit, level = requests
+        headers["x-ratelimit-limit-requests"] = str(limit)
+        headers["x-ratelimit-remaining-requests"] = str(remaining(limit, level))
+        headers["x-ratelimit-reset-requests"] = format_duration(level * 60.0 / limit)
+    if tokens is not None:
+        _, limit, level = tokens
+        headers["x-ratelimit-limit-tokens"] = str(limit)
+        headers["x-ratelimit-remaining-tokens"] = str(remaining(limit, level))
+        headers["x-ratelimit-reset-tokens"] = format_duration(level * 60.0 / limit)
     return headers

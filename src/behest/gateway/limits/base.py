@@ -8,14 +8,13 @@ from collections.abc import Sequence
 from behest.gateway.limits.admission import Admission, LimitUsage, remaining
 from behest.gateway.limits.plan import (
     MINT_IP_RPM,
-    NANO_USD,
     AdmissionRequest,
     KeySpace,
     Plan,
     add_budget_layers,
     add_rate_layers,
 )
-from behest.gateway.limits.policy import GatewayLimits, LimitPolicy
+from behest.gateway.limits.policy import NANO_USD, GatewayLimits, LimitPolicy
 
 RateState = tuple[float, float] | None  # (level, stamp) of a bucket, None when empty
 _NO_CONCURRENCY = GatewayLimits()

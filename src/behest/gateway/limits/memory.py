@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 
 from behest.gateway.limits.admission import EPSILON, Admission
-from behest.gateway.limits.base import Limiter, RateState, drained
+from behest.gateway.limits.base import Limiter, RateState
 from behest.gateway.limits.plan import Plan
 from behest.gateway.limits.policy import GatewayLimits, LimitPolicy
 from behest.gateway.limits.rejection import BUDGET, CONCURRENCY, RATE, rejection
@@ -51,16 +51,22 @@ class MemoryLimiter(Limiter):
 
     def _check_rates(self, plan: Plan, now: float) -> list[float]:
         buckets = self._buckets
-        levels = []
+        levels: list[float] = []
         worst = -1.0
         failed = 0
-        for index, (key, limit, amount, _) in enumerate(plan.rates):
+        for key, limit, amount, _ in plan.rates:
             state = buckets.get(key)
-            after = amount + (0.0 if state is None else drained(state[0], state[1], limit, now))
+            after = float(amount)
+            if state is not None:
+                level = state[0]
+                if now > state[1]:
+                    level -= (now - state[1]) * limit / 60.0
+                if level > 0.0:
+                    after += level
             if after > limit + EPSILON:
                 wait = math.inf if amount > limit else (after - limit) * 60.0 / limit
                 if wait > worst:
-                    worst, failed = wait, index
+                    worst, failed = wait, len(levels)
             levels.append(after)
         if worst >= 0:
             self._check_rest(plan)  # a budget or concurrency rejection takes precedence

@@ -11,10 +11,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from behest.gateway.limits.policy import Budget, GatewayLimits, LimitPolicy
-from behest.gateway.limits.windows import Window, calendar
-
-NANO_USD = 1_000_000_000
+from behest.gateway.limits.policy import GatewayLimits, LimitPolicy
+from behest.gateway.limits.windows import calendar
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,9 +101,6 @@ class KeySpace:
     def rate(self, ident: str) -> str:
         return f"{self.prefix}r:{ident}"
 
-    def budget(self, scope: str, ident: str, window: Window, unit: str) -> str:
-        return f"{self.prefix}b:{scope}:{ident}:{window.id}:{unit}"
-
     @property
     def concurrency(self) -> str:
         return f"{self.prefix}conc"
@@ -162,37 +157,20 @@ def add_budget_layers(
     plan: Plan, keys: KeySpace, subject: AdmissionRequest, tokens: int, nanos: int
 ) -> None:
     budgets = subject.policy.budgets
+    if not budgets.entries:
+        return
+    cal = calendar(budgets.timezone)
+    day = month = None
     project = subject.project_id
-    cal = None
-    for scope, periods, ident in (
-        ("project", budgets.project, project),
-        ("user", budgets.user, f"{len(project)}:{project}:{subject.user_id}"),
-    ):
+    user = f"{len(project)}:{project}:{subject.user_id}"
+    for scope, period, unit, limit in budgets.entries:
         if scope == "user" and subject.user_id is None:
             continue
-        for period, budget in (("day", periods.daily), ("month", periods.monthly)):
-            if budget.tokens is None and budget.cost_usd is None:
-                continue
-            cal = cal or calendar(budgets.timezone)
-            window = cal.day(plan.clock) if period == "day" else cal.month(plan.clock)
-            _budget(plan, keys, (scope, period, ident, window), budget, tokens=tokens, nanos=nanos)
-
-
-def _budget(
-    plan: Plan,
-    keys: KeySpace,
-    where: tuple[str, str, str, Window],
-    budget: Budget,
-    *,
-    tokens: int,
-    nanos: int,
-) -> None:
-    scope, period, ident, window = where
-    if budget.tokens is not None:
-        key = keys.budget(scope[0], ident, window, "t")
-        layer = BUDGET_LAYERS[scope, period, "tokens"]
-        plan.budgets.append((key, budget.tokens, tokens, window.end, layer))
-    if budget.cost_usd is not None:
-        key = keys.budget(scope[0], ident, window, "c")
-        layer = BUDGET_LAYERS[scope, period, "cost_usd"]
-        plan.budgets.append((key, round(budget.cost_usd * NANO_USD), nanos, window.end, layer))
+        if period == "day":
+            window = day = day or cal.day(plan.clock)
+        else:
+            window = month = month or cal.month(plan.clock)
+        ident = project if scope == "project" else user
+        key = f"{keys.prefix}b:{scope[0]}:{ident}:{window.id}:{unit[0]}"
+        amount = nanos if unit == "cost_usd" else tokens
+        plan.budgets.append((key, limit, amount, window.end, BUDGET_LAYERS[scope, period, unit]))

@@ -16,6 +16,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from behest.gateway.errors import InvalidRequest
 
 Json = dict[str, Any]
+NANO_USD = 1_000_000_000
+BudgetEntry = tuple[str, str, str, int]  # scope, period, unit, limit (tokens or nano-USD)
 
 
 class FailureMode(StrEnum):
@@ -198,6 +200,17 @@ class BudgetPolicy:
     timezone: str = "UTC"
     project: BudgetPeriods = BudgetPeriods()
     user: BudgetPeriods = BudgetPeriods()
+    entries: tuple[BudgetEntry, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        entries = []
+        for scope, periods in (("project", self.project), ("user", self.user)):
+            for period, budget in (("day", periods.daily), ("month", periods.monthly)):
+                if budget.tokens is not None:
+                    entries.append((scope, period, "tokens", budget.tokens))
+                if budget.cost_usd is not None:
+                    entries.append((scope, period, "cost_usd", round(budget.cost_usd * NANO_USD)))
+        object.__setattr__(self, "entries", tuple(entries))
 
     @classmethod
     def from_dict(cls, data: object, where: str = "budgets") -> BudgetPolicy:

@@ -14,7 +14,8 @@ import math
 
 from behest.gateway.errors import GatewayError, RateLimited
 from behest.gateway.limits.admission import format_duration
-from behest.gateway.limits.plan import NANO_USD, Layer, Plan
+from behest.gateway.limits.plan import Layer, Plan
+from behest.gateway.limits.policy import NANO_USD
 
 RATE, CONCURRENCY, BUDGET = 1, 2, 3  # higher kinds win when several checks fail
 
