@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import Any
@@ -12,7 +13,7 @@ from aiohttp import web
 
 from behest.gateway.auth.authenticate import bearer
 from behest.gateway.edge.context import read_body, services
-from behest.gateway.errors import AuthenticationFailed
+from behest.gateway.errors import AuthenticationFailed, NotFound
 from behest.gateway.parse import load_object
 
 routes = web.RouteTableDef()
@@ -146,3 +147,29 @@ async def delete_credential(request: web.Request) -> web.StreamResponse:
 async def rotate_signing_key(request: web.Request) -> web.StreamResponse:
     _authorize(request)
     return _json(await _run(request, services(request).admin.rotate_signing_key, writes=True), 201)
+
+
+@routes.get("/admin/v1/projects/{project}/limits")
+async def limit_usage(request: web.Request) -> web.StreamResponse:
+    """Current use of each configured limit; ``user_id``, ``ip``, ``credential_id`` narrow it."""
+    _authorize(request)
+    parts = services(request)
+    project = parts.directory.snapshot.projects.get(request.match_info["project"])
+    if project is None:
+        raise NotFound(f"No project with id {request.match_info['project']!r}.")
+    query = request.query
+    rows = await parts.pipeline.limiter.usage(
+        project.id,
+        project.limits,
+        user_id=query.get("user_id"),
+        ip=query.get("ip"),
+        credential_id=query.get("credential_id", ""),
+        tier=query.get("tier"),
+    )
+    return _json(
+        {
+            "object": "list",
+            "policy": project.limits.to_dict(),
+            "data": [dataclasses.asdict(row) for row in rows],
+        }
+    )

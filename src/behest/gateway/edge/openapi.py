@@ -127,6 +127,9 @@ def _paths() -> dict[str, Any]:
             ),
             "delete": _op("Delete a provider credential", "admin", admin),
         },
+        "/admin/v1/projects/{project}/limits": {
+            "get": _op("Current use of each limit and budget", "admin", admin)
+        },
         "/admin/v1/signing-keys/rotate": {
             "post": _op("Rotate the token signing key", "admin", admin, ok="201")
         },

@@ -79,6 +79,7 @@ async def mint(request: web.Request) -> web.StreamResponse:
     if not token.startswith("behest_sk_"):
         raise AuthenticationFailed("Minting needs the project's API key (behest_sk_live_…).")
     key, project = await parts.authenticator.api_key(token)
+    await parts.pipeline.limiter.check_ip(project.id, client_ip(request), project.limits)
     body = load_object(await read_body(request))
     user_id = _required_id(body, "user_id")
     session_id = _optional_id(body, "session_id") or "sess_" + secrets.token_hex(12)
