@@ -9,6 +9,7 @@ from typing import Any
 
 import orjson
 import pytest
+
 from conftest import Tenant
 from servers import http
 
