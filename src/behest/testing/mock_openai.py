@@ -6,6 +6,9 @@ Deterministic answers:
   caps the words and then ``finish_reason`` is ``length``;
 - with ``tools`` and ``tool_choice`` not ``none``, a last user text containing
   "call tools" (or a forced tool choice) answers with one tool call per tool offered;
+- ``response_format`` ``json_object`` answers ``{"echo": <text>}``, ``json_schema`` a
+  sample of the schema; ``n`` gives n equal choices and ``logprobs`` one entry per word
+  (``top_logprobs`` alternatives each), in non-streamed answers;
 - usage: prompt tokens = ceil(characters / 4) over all message text + 3 per message;
   completion tokens = words (or argument characters / 4 for tool calls).
 """
@@ -25,6 +28,7 @@ import orjson
 from aiohttp import web
 
 from behest.testing.faults import Fault, Faults
+from behest.testing.mock_anthropic.replies import sample
 
 FAULTS = web.AppKey("faults", Faults)
 REPLY_WORDS = web.AppKey("reply_words", int)
@@ -113,11 +117,42 @@ def _reply_words(body: dict[str, Any], configured: int) -> tuple[list[str], str]
     if configured:
         words = [f"w{i}" for i in range(configured)]
     else:
-        words = ("Echo: " + _text_of(last_user.get("content"))).split()
+        words = _reply_text(body, _text_of(last_user.get("content"))).split()
     limit = body.get("max_completion_tokens") or body.get("max_tokens")
     if isinstance(limit, int) and 0 < limit < len(words):
         return words[:limit], "length"
     return words, "stop"
+
+
+def _reply_text(body: dict[str, Any], text: str) -> str:
+    fmt = body.get("response_format") or {}
+    kind = fmt.get("type") if isinstance(fmt, dict) else None
+    if kind == "json_object":
+        return orjson.dumps({"echo": text}).decode()
+    if kind == "json_schema":
+        return orjson.dumps(sample((fmt.get("json_schema") or {}).get("schema"))).decode()
+    return "Echo: " + text
+
+
+def _logprobs(body: dict[str, Any], words: list[str]) -> dict[str, Any] | None:
+    if not body.get("logprobs"):
+        return None
+    top = int(body.get("top_logprobs") or 0)
+    entries = []
+    for word in words:
+        alternatives = [
+            {"token": word if i == 0 else f"{word}~{i}", "logprob": -0.25 - i, "bytes": None}
+            for i in range(top)
+        ]
+        entries.append(
+            {
+                "token": word,
+                "logprob": -0.25,
+                "bytes": list(word.encode()),
+                "top_logprobs": alternatives,
+            }
+        )
+    return {"content": entries, "refusal": None}
 
 
 def _tool_calls(body: dict[str, Any]) -> list[dict[str, Any]]:
@@ -199,14 +234,20 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
             "annotations": [],
         }
         completion = len(words)
+    logprobs = None if calls else _logprobs(body, words)
+    count = max(1, int(body.get("n") or 1))
+    choices = [
+        {"index": i, "message": message, "logprobs": logprobs, "finish_reason": finish}
+        for i in range(count)
+    ]
     response = {
         "id": _completion_id(body),
         "object": "chat.completion",
         "created": int(time.time()),
         "model": body["model"],
         "system_fingerprint": "fp_mock",
-        "choices": [{"index": 0, "message": message, "logprobs": None, "finish_reason": finish}],
-        "usage": _usage(prompt, completion),
+        "choices": choices,
+        "usage": _usage(prompt, completion * count),
         "service_tier": "default",
     }
     return web.Response(body=orjson.dumps(response), content_type="application/json")

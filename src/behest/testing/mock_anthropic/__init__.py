@@ -10,7 +10,8 @@ deterministic:
   (``any``/``tool``) or the last user text says "call tool" → ``tool_use`` blocks whose
   inputs are sampled from each ``input_schema``: "call tools" (plural) calls every tool
   unless ``disable_parallel_tool_use``, otherwise the first (or the forced) tool only;
-- ``output_config.format`` → a JSON text sampled from the schema;
+- ``output_config.format`` → a JSON text sampled from the schema; a system prompt
+  asking for a "JSON object" → ``{"echo": <last user text>}``;
 - otherwise "Echo: <last user text>".
 Thinking enabled adds a ``thinking`` block first. Stop sequences cut the text
 (``stop_sequence``); ``max_tokens`` cuts it at 4 characters a token (``max_tokens``).

@@ -80,10 +80,19 @@ def answer(body: JSON, counter: int) -> Reply:
         text = f"Got {len(results)} tool result(s): " + "; ".join(map(_result_text, results))
     elif (body.get("output_config") or {}).get("format"):
         text = orjson.dumps(sample(body["output_config"]["format"].get("schema"))).decode()
+    elif _asks_for_json(body):
+        text = orjson.dumps({"echo": text}).decode()
     else:
         text = f"Echo: {text}" if text else "Hello!"
     _finish_text(body, reply, text)
     return reply
+
+
+def _asks_for_json(body: JSON) -> bool:
+    """A system prompt asking for a JSON object is followed, as a real model would."""
+    system = body.get("system")
+    texts = [system] if isinstance(system, str) else [b.get("text", "") for b in system or []]
+    return any("JSON object" in text for text in texts)
 
 
 def _result_text(block: JSON) -> str:
