@@ -22,8 +22,14 @@ def assistant(text: str) -> dict[str, str]:
     return {"role": "assistant", "content": text}
 
 
-async def turn(service: ThreadService, text: str, *, system: bool = False,
-               thread: str = "t1", who: str = "alice") -> list[dict[str, str]]:
+async def turn(
+    service: ThreadService,
+    text: str,
+    *,
+    system: bool = False,
+    thread: str = "t1",
+    who: str = "alice",
+) -> list[dict[str, str]]:
     messages = ([SYSTEM] if system else []) + [user(text)]
     held = await service.begin("proj_a", who, thread, messages)
     sent = held.conversation()
@@ -120,7 +126,9 @@ async def test_concurrent_turns_never_interleave(database_url: str) -> None:
 
     try:
         results = await asyncio.gather(*(attempt(i) for i in range(8)))
-        stored = await services[0].messages(ThreadKey("proj_a", "t1", "alice"), PageQuery(limit=100))
+        stored = await services[0].messages(
+            ThreadKey("proj_a", "t1", "alice"), PageQuery(limit=100)
+        )
         assert len(stored) == 2 * sum(results) and any(results)
         for ask, answer in zip(stored[::2], stored[1::2], strict=True):
             assert answer.message["content"] == "re: " + ask.message["content"]

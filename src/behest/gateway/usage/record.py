@@ -71,7 +71,7 @@ class UsageRecord:
     @property
     def day(self) -> str:
         """The UTC day the aggregates book the record under."""
-        return self.created_at.astimezone(UTC).strftime("%Y-%m-%d")
+        return self.created_at.astimezone(UTC).date().isoformat()
 
     @property
     def model_key(self) -> str:
