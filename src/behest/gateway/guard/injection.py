@@ -1,148 +1,38 @@
-# ruff: noqa: E501  (long regular expressions; typographic apostrophes are matched on purpose)
+# ruff: noqa: E501  (long regular expressions)
 """Prompt injection and jailbreak scoring over user-controlled text, with reasons.
 
-Each signal is a named pattern family with a weight; the score combines the weights of the
-signals that fired (``1 - prod(1 - w)``), so one strong signal or several weak ones flag a
-text. ``score_injection(text)`` returns the score and the names of the signals, never text.
+Each signal family (``injection_signals.SIGNALS``) adds its log-odds weight when it fires;
+phrasing typical of ordinary requests subtracts. An instruction aimed at the model inside a
+pasted e-mail or code document adds ``instruction_in_document``. The sum, less a fixed
+offset, goes through the logistic function, so ``0.5`` is the point where the evidence
+balances. A text where no attack signal fires scores ``0.0``. ``score_injection(text)``
+returns the score and the names of the signals, never text.
 """
 
 from __future__ import annotations
 
+import math
 import re
+import zlib
 from dataclasses import dataclass
 
-_I = re.IGNORECASE | re.DOTALL
-_PRIOR = r"(?:previous|prior|above|earlier|preceding|initial|original|all|any|the|your|these|those|system)"
-_RULES = r"(?:instructions?|prompts?|rules?|directives?|guidelines?|commands?|context|programming|orders)"
+from behest.gateway.guard.injection_signals import SIGNALS
 
-_SIGNALS: tuple[tuple[str, float, re.Pattern[str]], ...] = (
-    (
-        "override_instructions",
-        0.8,
-        re.compile(
-            rf"\b(?:ignore|disregard|forget|override|bypass|skip|drop|abandon)\b.{{0,30}}\b{_PRIOR}\b.{{0,25}}\b{_RULES}\b",
-            _I,
-        ),
-    ),
-    (
-        "new_instructions",
-        0.5,
-        re.compile(
-            r"\b(?:new|updated|real|actual|secret|hidden)\s+(?:instructions?|rules?|task|directive)s?\s*[:\-]",
-            _I,
-        ),
-    ),
-    (
-        "reveal_prompt",
-        0.75,
-        re.compile(
-            rf"\b(?:repeat|reveal|print|show|output|display|tell me|write|translate|summari[sz]e|leak|dump|spell)\b"
-            rf".{{0,40}}\b(?:{_PRIOR}\s+)?(?:system\s+prompt|instructions?(?:\s+(?:above|so far|given))|"
-            rf"prompt\s+above|text\s+above|everything\s+above|your\s+(?:prompt|instructions|rules))",
-            _I,
-        ),
-    ),
-    ("access_granted", 0.85, re.compile(r"access\s+granted", _I)),
-    (
-        "jailbreak_persona",
-        0.8,
-        re.compile(
-            r"\b(?:DAN|do anything now|jailbreak(?:en|ed)?|developer mode|dev mode|god mode|unfiltered|"
-            r"uncensored|no (?:moral|ethical)|amoral|without (?:any )?(?:restrictions|limitations|filters|"
-            r"censorship|morals|ethics)|no (?:restrictions|limitations|filters|guidelines|rules))\b",
-            _I,
-        ),
-    ),
-    (
-        "policy_mention",
-        0.25,
-        re.compile(
-            r"\b(?:openai|content|safety|ethical)\s+(?:polic(?:y|ies)|guidelines|filters?)\b", _I
-        ),
-    ),
-    (
-        "never_refuse",
-        0.6,
-        re.compile(
-            r"\b(?:never|cannot|can't|won't|will not|must not|don't|do not)\s+(?:ever\s+)?(?:refuse|decline|say no)",
-            _I,
-        ),
-    ),
-    (
-        "stay_in_character",
-        0.5,
-        re.compile(
-            r"\b(?:stay in character|break character|remain in character|two (?:responses|personas)|"
-            r"(?:pretend|imagine) (?:you|that you) (?:are|have) (?:no|an? (?:evil|unrestricted)))",
-            _I,
-        ),
-    ),
-    (
-        "role_markers",
-        0.6,
-        re.compile(
-            r"<\|(?:im_start|im_end|endoftext|system|assistant)\|>|\[/?INST\]|^\s*(?:system|assistant)\s*:"
-            r"|#{2,}\s*(?:system|instruction)|%%%|\bEND (?:OF )?(?:USER|INPUT|PROMPT)\b|BEGIN (?:SYSTEM|ADMIN)",
-            _I | re.MULTILINE,
-        ),
-    ),
-    (
-        "reply_prefix",
-        0.45,
-        re.compile(
-            r"\b(?:begin|start|prefix|end)\s+your\s+(?:reply|response|answer|output)\s+with\b", _I
-        ),
-    ),
-    (
-        "embedded_request",
-        0.55,
-        re.compile(
-            r"\b(?:(?:it (?:may|might|would) be|it's|it is) (?:advantageous|beneficial|helpful|wise|important)"
-            r"|(?:utili[sz]e|incorporate|feature|include|insert|add) the following (?:code|snippet|link|text)"
-            r"|in your (?:reply|response|answer),? (?:please )?(?:also |include|mention|recommend|add)"
-            r"|(?:when|while) (?:answering|responding|summari[sz]ing)|before (?:answering|responding),"
-            r"|(?:remember|make sure|be sure) to (?:include|mention|add|recommend|tell))",
-            _I,
-        ),
-    ),
-    (
-        "exfiltration",
-        0.6,
-        re.compile(
-            r"requests\.(?:post|get)\(|\bcurl\s+-|\bwget\s+http|base64\s*-d|\beval\(|rm\s+-rf|"
-            r"subprocess\.|os\.system|Win32_|\.Disable\(\)|keylogger|reverse shell",
-            _I,
-        ),
-    ),
-    (
-        "password_probe",
-        0.45,
-        re.compile(
-            r"\b(?:the|your|correct|secret)\s+(?:password|passcode|access code|secret key)\b", _I
-        ),
-    ),
-    (
-        "in_your_reply",
-        0.55,
-        re.compile(r"\b(?:in|to|into) your (?:reply|response|answer|output)\b", _I),
-    ),
-    ("token_flood", 0.5, re.compile(r"(\S{2,12}?)\1{8,}|([^\w\s])\2{15,}")),
-)
-
-
-_DOCUMENT = re.compile(
-    r"^(?:SUBJECT|EMAIL_FROM|From|To|Subject|Date)\s*:|```|Unsubscribe|^>>> ", re.MULTILINE
-)
+OFFSET = 2.25
+_DOCUMENT_WEIGHT = 1.5
+_FLOOD_WEIGHT = 2.0
+_FLOOD_SAMPLE = 2048
+_FLOOD_RATIO = 0.12  # compressed / raw size of a text that is one token repeated
+_DOCUMENT_MARKS = (
+    "subject:", "email_from", "from:", "received date", "```", "unsubscribe", "\n>>> ", "\n> ",
+    "\nhi ", "\nhello ", "\ndear ", "\ndef ", "\nimport ", "\nclass ", "traceback",
+)  # fmt: skip
 _IMPERATIVE_LINE = re.compile(
-    r"\n\s*(?:Provide|Include|Integrate|Replace|Analy[sz]e|Write|Translate|Respond|Answer|Add|Mention"
-    r"|Tell|Explain|Describe|Generate|Create|List|Use|Insert|Recommend|Ask|Send)\b[^\n]{10,}"
+    r"(?:^|\n|\. )\s*(?:provide|include|integrate|replace|analy[sz]e|write|translate|respond|answer|reply|add|mention"
+    r"|tell|explain|describe|generate|create|list|use|insert|recommend|ask|send|encode|modify|enhance|summari[sz]e"
+    r"|ignore|remember|make sure|please (?:also )?(?:include|mention|add|reply|respond|answer))\b[^\n.]{10,}"
 )
-_DOCUMENT_WEIGHT = 0.6
-
-
-def _instruction_in_document(text: str) -> bool:
-    """An imperative line addressed to the model inside a pasted e-mail or code document."""
-    return _DOCUMENT.search(text) is not None and _IMPERATIVE_LINE.search(text, 80) is not None
+_ADDRESSED = ("output_directive", "embedded_request", "encoding_trick", "exfiltration")
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,14 +41,41 @@ class InjectionVerdict:
     signals: tuple[str, ...]
 
 
+def normalise(text: str) -> str:
+    """Lowered, with typographic apostrophes and quotes made plain."""
+    return text.lower().replace("\u2019", "'").replace("\u201c", '"').replace("\u201d", '"')
+
+
+def _instruction_in_document(text: str, fired: tuple[str, ...]) -> bool:
+    """An instruction aimed at the model inside a pasted e-mail or code document."""
+    if not any(mark in text for mark in _DOCUMENT_MARKS) and not text.startswith(("hi ", "hello ")):
+        return False
+    return any(name in fired for name in _ADDRESSED) or (
+        _IMPERATIVE_LINE.search(text, 80) is not None and "your" in text
+    )
+
+
+def _flooded(text: str) -> bool:
+    """One short token repeated over and over (a context flood) compresses to almost nothing."""
+    sample = text[:_FLOOD_SAMPLE].encode()
+    return len(sample) >= 160 and len(zlib.compress(sample, 1)) < _FLOOD_RATIO * len(sample)
+
+
 def score_injection(text: str) -> InjectionVerdict:
     """A score in [0, 1] and the names of the signals that fired."""
-    fired = tuple(name for name, _, pattern in _SIGNALS if pattern.search(text))
-    remaining = 1.0
-    if _instruction_in_document(text):
-        fired += ("instruction_in_document",)
-        remaining *= 1.0 - _DOCUMENT_WEIGHT
-    for name, weight, _ in _SIGNALS:
-        if name in fired:
-            remaining *= 1.0 - weight
-    return InjectionVerdict(round(1.0 - remaining, 4), fired)
+    lowered = normalise(text)
+    fired: list[str] = []
+    total = 0.0
+    for signal in SIGNALS:
+        if signal.fires(lowered):
+            fired.append(signal.name)
+            total += signal.weight
+    if _flooded(lowered):
+        fired.append("token_flood")
+        total += _FLOOD_WEIGHT
+    if _instruction_in_document(lowered, tuple(fired)):
+        fired.append("instruction_in_document")
+        total += _DOCUMENT_WEIGHT
+    if total <= 0.0:
+        return InjectionVerdict(0.0, tuple(fired))
+    return InjectionVerdict(round(1.0 / (1.0 + math.exp(OFFSET - total)), 4), tuple(fired))
