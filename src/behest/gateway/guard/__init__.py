@@ -14,6 +14,10 @@ Public API (everything else in this package is private)::
 
 Pure detectors, ``text -> findings`` (``Finding(start, end, type, score)``):
 ``detect_pii``, ``detect_secrets``; and ``score_injection(text) -> InjectionVerdict``.
+
+Optional heavier injection tier (``guard.heavy``): ``BEHEST_GUARD_INJECTION_MODEL`` names a
+local ONNX file or transformers model directory; ``heavy.active_scorer()`` then combines it
+with ``score_injection``. Call it at start-up to fail fast on a bad configuration.
 """
 
 from behest.gateway.guard.findings import Finding

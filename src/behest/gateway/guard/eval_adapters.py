@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from behest.gateway.guard.heavy import scorer_from_env
 from behest.gateway.guard.injection import score_injection
 from behest.gateway.guard.pii import detect_pii
 from behest.gateway.guard.secrets import detect_secrets
@@ -33,3 +35,14 @@ def secrets(text: str) -> dict[str, Any]:
 def injection(text: str) -> dict[str, Any]:
     verdict = score_injection(text)
     return {"score": verdict.score, "flagged": verdict.score >= INJECTION_THRESHOLD}
+
+
+def injection_heavy() -> Callable[[str], dict[str, Any]]:
+    """``--factory``: the scorer ``BEHEST_GUARD_INJECTION_MODEL`` configures, loaded once."""
+    scorer = scorer_from_env()
+
+    def detect(text: str) -> dict[str, Any]:
+        verdict = scorer(text)
+        return {"score": verdict.score, "flagged": verdict.score >= INJECTION_THRESHOLD}
+
+    return detect

@@ -10,7 +10,7 @@ from typing import Any
 
 from behest.gateway.errors import GuardrailBlocked
 from behest.gateway.guard.findings import Finding, resolve_overlaps
-from behest.gateway.guard.injection import score_injection
+from behest.gateway.guard.heavy import active_scorer
 from behest.gateway.guard.pii import detect_pii
 from behest.gateway.guard.policy import GuardPolicy
 from behest.gateway.guard.redaction import Redactor
@@ -127,7 +127,7 @@ def _injection(texts: list[_Text], policy: GuardPolicy) -> tuple[float, tuple[st
     best: tuple[float, tuple[str, ...]] = (0.0, ())
     for text in texts:
         if text.user_controlled:
-            verdict = score_injection(text.value)
+            verdict = active_scorer()(text.value)
             if verdict.score > best[0]:
                 best = (verdict.score, verdict.signals)
     return best
