@@ -39,6 +39,7 @@ from report import (
 from results import render_markdown
 from scaleout import scaleout
 from targets import (
+    FULL_SETTINGS,
     BehestConfig,
     Mocks,
     Target,
@@ -136,7 +137,7 @@ def start_targets(
     args: argparse.Namespace, mocks: Mocks, core: str, workdir: Path, stack: ExitStack
 ) -> tuple[list[Target], list[str]]:
     settings = json.loads(args.settings.read_text()) if args.settings else None
-    full = BehestConfig("behest-full", full=True, users=args.users)
+    full = BehestConfig("behest-full", users=args.users, settings=FULL_SETTINGS)
     if settings is not None:
         full = replace(full, settings=settings)
     builders: dict[str, Callable[[], Target]] = {

@@ -62,7 +62,7 @@ def scaleout(mocks: Mocks, spec: LoadSpec, workdir: Path, users: int) -> dict[st
         for workers in (1, 2):
             config = BehestConfig(
                 f"behest-{workers}w",
-                full=True,
+                settings=FULL_SETTINGS,
                 users=users,
                 workers=workers,
                 redis_url=REDIS_URL,

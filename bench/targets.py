@@ -50,6 +50,18 @@ FULL_SETTINGS: dict[str, Any] = {
 }
 
 
+# "Features off": no limits, and the guard told to do nothing (its default is to redact).
+OFF_SETTINGS: dict[str, Any] = {
+    "limits": {},
+    "guard": {
+        "pii_mode": "off",
+        "secrets": False,
+        "heuristics": False,
+        "injection_mode": "off",
+    },
+}
+
+
 @dataclass
 class Mocks:
     short: Proc
@@ -161,12 +173,11 @@ def reference(mocks: Mocks, core: str, log_dir: Path) -> Target:
 @dataclass
 class BehestConfig:
     name: str
-    full: bool = False
     redis_url: str = ""
     database_url: str = ""
     workers: int = 1
     users: int = 16
-    settings: dict[str, Any] = field(default_factory=lambda: FULL_SETTINGS)
+    settings: dict[str, Any] = field(default_factory=lambda: OFF_SETTINGS)
 
 
 def behest(config: BehestConfig, mocks: Mocks, core: str, log_dir: Path) -> Target:
@@ -177,7 +188,7 @@ def behest(config: BehestConfig, mocks: Mocks, core: str, log_dir: Path) -> Targ
         "BEHEST_PORT": str(port),
         "BEHEST_ADMIN_TOKEN": ADMIN_TOKEN,
         "BEHEST_LOG_LEVEL": "WARNING",
-        "BEHEST_CONFIG_POLL_S": "0.2",
+        "BEHEST_CONFIG_POLL_S": "1.0",
         "BEHEST_WORKERS": str(config.workers),
         "BEHEST_REDIS_URL": config.redis_url,
         "BEHEST_DATABASE_URL": config.database_url,
@@ -226,7 +237,7 @@ def _provision(base: str, config: BehestConfig, mocks: Mocks) -> tuple[str, list
             },
         )
         credential_ids.append(credential["id"])
-    notes = _apply_settings(base, project, config, credential_ids) if config.full else []
+    notes = _apply_settings(base, project, config, credential_ids)
     tokens = []
     for index in range(config.users):
         status, minted = http("POST", f"{base}/v1/auth/mint", {"user_id": f"user_{index}"}, key)
@@ -241,7 +252,7 @@ def _apply_settings(
 ) -> list[str]:
     settings = json.loads(json.dumps(config.settings))
     limits = settings.get("limits")
-    if isinstance(limits, dict) and "credentials" not in limits:
+    if limits and "credentials" not in limits:
         limits["credentials"] = {cid: {"rpm": HUGE, "tpm": HUGE} for cid in credential_ids}
     status, payload = http(
         "PATCH", f"{base}/admin/v1/projects/{project}", {"settings": settings}, ADMIN_TOKEN
