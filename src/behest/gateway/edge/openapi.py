@@ -133,6 +133,50 @@ def _paths() -> dict[str, Any]:
         "/admin/v1/signing-keys/rotate": {
             "post": _op("Rotate the token signing key", "admin", admin, ok="201")
         },
+        **_thread_and_usage_paths(user, admin),
+    }
+
+
+def _thread_and_usage_paths(user: str, admin: str) -> dict[str, Any]:
+    thread = "/admin/v1/projects/{project}/threads/{thread_id}"
+    return {
+        "/v1/threads": {
+            "post": _op(
+                "Create a thread (optional id and metadata)",
+                "threads",
+                user,
+                body="ThreadCreate",
+                ok="201",
+                schema="Thread",
+            )
+        },
+        "/v1/threads/{thread_id}": {
+            "get": _op("Your thread's metadata", "threads", user, schema="Thread"),
+            "delete": _op("Delete your thread and its messages", "threads", user),
+        },
+        "/v1/threads/{thread_id}/messages": {
+            "get": _op(
+                "Your thread's messages (limit, after, before, order)",
+                "threads",
+                user,
+                schema="MessageList",
+            )
+        },
+        thread: {
+            "get": _op("Any thread of the project", "admin", admin, schema="Thread"),
+            "delete": _op("Delete any thread of the project", "admin", admin),
+        },
+        thread + "/messages": {
+            "get": _op("Any thread's messages (paginated)", "admin", admin, schema="MessageList")
+        },
+        "/v1/usage": {"get": _op("Your own tokens and cost today and this month", "usage", user)},
+        "/admin/v1/projects/{project}/usage": {
+            "get": _op(
+                "Cost and tokens grouped by model, user, day (group_by, start, end, format=csv)",
+                "admin",
+                admin,
+            )
+        },
     }
 
 
@@ -203,6 +247,22 @@ def _schemas() -> dict[str, Any]:
             api_key=text,
             models={"type": "array", "items": text},
             settings=_OPEN_OBJECT,
+        ),
+        "ThreadCreate": obj([], id=text, metadata=_OPEN_OBJECT),
+        "Thread": obj(
+            ["id", "object"],
+            id=text,
+            object={"const": "thread"},
+            created_at={"type": "integer"},
+            updated_at={"type": "integer"},
+            message_count={"type": "integer"},
+            metadata=_OPEN_OBJECT,
+        ),
+        "MessageList": obj(
+            ["object", "data", "has_more"],
+            object={"const": "list"},
+            data={"type": "array", "items": _OPEN_OBJECT},
+            has_more={"type": "boolean"},
         ),
     }
 

@@ -76,9 +76,13 @@ def _aware(value: datetime | None) -> datetime | None:
 
 def _thread(row: Row[Any]) -> ThreadRecord:
     return ThreadRecord(
-        project_id=row.project_id, id=row.id, user_id=row.user_id,
-        system=orjson.loads(row.system), metadata=orjson.loads(row.metadata),
-        message_count=row.message_count, busy_until=_aware(row.busy_until),
+        project_id=row.project_id,
+        id=row.id,
+        user_id=row.user_id,
+        system=orjson.loads(row.system),
+        metadata=orjson.loads(row.metadata),
+        message_count=row.message_count,
+        busy_until=_aware(row.busy_until),
         created_at=_aware(row.created_at),  # type: ignore[arg-type]
         updated_at=_aware(row.updated_at),  # type: ignore[arg-type]
     )
@@ -107,13 +111,20 @@ def _find(connection: Connection, key: ThreadKey) -> ThreadRecord:
     return _thread(row)
 
 
-def _new_thread(key: ThreadKey, now: datetime, metadata: dict[str, Any],
-                lease: Lease | None) -> dict[str, Any]:
+def _new_thread(
+    key: ThreadKey, now: datetime, metadata: dict[str, Any], lease: Lease | None
+) -> dict[str, Any]:
     return {
-        "project_id": key.project_id, "id": key.thread_id, "user_id": key.user_id,
-        "system": "[]", "metadata": orjson.dumps(metadata).decode(), "message_count": 0,
-        "busy_token": lease.token if lease else None, "busy_until": lease.until if lease else None,
-        "created_at": now, "updated_at": now,
+        "project_id": key.project_id,
+        "id": key.thread_id,
+        "user_id": key.user_id,
+        "system": "[]",
+        "metadata": orjson.dumps(metadata).decode(),
+        "message_count": 0,
+        "busy_token": lease.token if lease else None,
+        "busy_until": lease.until if lease else None,
+        "created_at": now,
+        "updated_at": now,
     }
 
 
@@ -128,14 +139,16 @@ def _refuse_if_taken(connection: Connection, key: ThreadKey) -> None:
     if owner is not None:
         raise Conflict(
             f"Thread {key.thread_id!r} is busy with another request; retry when it completes.",
-            code="thread_busy", param="thread_id",
+            code="thread_busy",
+            param="thread_id",
         )
 
 
 def _history(connection: Connection, key: ThreadKey) -> list[MessageRecord]:
     m = tables.thread_messages
     rows = connection.execute(
-        select(m).where(m.c.project_id == key.project_id, m.c.thread_id == key.thread_id)
+        select(m)
+        .where(m.c.project_id == key.project_id, m.c.thread_id == key.thread_id)
         .order_by(m.c.seq)
     )
     return [_message(row) for row in rows]
@@ -157,14 +170,13 @@ class ThreadQueries:
         except IntegrityError:  # a concurrent first turn created it: now it exists
             return self._claim(key, lease)
 
-    def _claim(
-        self, key: ThreadKey, lease: Lease
-    ) -> tuple[ThreadRecord, list[MessageRecord]]:
+    def _claim(self, key: ThreadKey, lease: Lease) -> tuple[ThreadRecord, list[MessageRecord]]:
         t = tables.threads
         free = or_(t.c.busy_until.is_(None), t.c.busy_until < lease.now)
         with self.engine.begin() as connection:
             claimed = connection.execute(
-                update(t).where(*_where(key), free)
+                update(t)
+                .where(*_where(key), free)
                 .values(busy_token=lease.token, busy_until=lease.until)
             ).rowcount
             if not claimed:
@@ -172,13 +184,20 @@ class ThreadQueries:
                 connection.execute(insert(t).values(**_new_thread(key, lease.now, {}, lease)))
             return _find(connection, key), _history(connection, key)
 
-    def append_thread(self, key: ThreadKey, lease: Lease, messages: Sequence[Message],
-                      system: Sequence[Message] | None) -> bool:
+    def append_thread(
+        self,
+        key: ThreadKey,
+        lease: Lease,
+        messages: Sequence[Message],
+        system: Sequence[Message] | None,
+    ) -> bool:
         """Append and release in one transaction; False (nothing written) if the lease was lost."""
         t = tables.threads
         values: dict[str, Any] = {
-            "message_count": t.c.message_count + len(messages), "updated_at": lease.now,
-            "busy_token": None, "busy_until": None,
+            "message_count": t.c.message_count + len(messages),
+            "updated_at": lease.now,
+            "busy_token": None,
+            "busy_until": None,
         }
         if system is not None:
             values["system"] = orjson.dumps(list(system)).decode()
@@ -190,19 +209,28 @@ class ThreadQueries:
             count = connection.execute(select(t.c.message_count).where(*_where(key))).scalar_one()
             first = count - len(messages) + 1
             if messages:
-                connection.execute(insert(tables.thread_messages), [
-                    {"project_id": key.project_id, "thread_id": key.thread_id, "seq": first + i,
-                     "role": str(message.get("role", "")), "created_at": lease.now,
-                     "message": orjson.dumps(message).decode()}
-                    for i, message in enumerate(messages)
-                ])
+                connection.execute(
+                    insert(tables.thread_messages),
+                    [
+                        {
+                            "project_id": key.project_id,
+                            "thread_id": key.thread_id,
+                            "seq": first + i,
+                            "role": str(message.get("role", "")),
+                            "created_at": lease.now,
+                            "message": orjson.dumps(message).decode(),
+                        }
+                        for i, message in enumerate(messages)
+                    ],
+                )
         return True
 
     def release_thread(self, key: ThreadKey, token: str) -> None:
         t = tables.threads
         with self.engine.begin() as connection:
             connection.execute(
-                update(t).where(*_where(key), t.c.busy_token == token)
+                update(t)
+                .where(*_where(key), t.c.busy_token == token)
                 .values(busy_token=None, busy_until=None)
             )
 
@@ -249,10 +277,13 @@ class ThreadQueries:
         deleted = 0
         while True:
             with self.engine.begin() as connection:
-                ids = list(connection.execute(
-                    select(t.c.id).where(t.c.project_id == project_id, t.c.updated_at < cutoff)
-                    .limit(_SWEEP_CHUNK)
-                ).scalars())
+                ids = list(
+                    connection.execute(
+                        select(t.c.id)
+                        .where(t.c.project_id == project_id, t.c.updated_at < cutoff)
+                        .limit(_SWEEP_CHUNK)
+                    ).scalars()
+                )
                 _delete_threads(connection, project_id, ids)
             deleted += len(ids)
             if len(ids) < _SWEEP_CHUNK:
@@ -265,5 +296,3 @@ def _delete_threads(connection: Connection, project_id: str, ids: list[str]) -> 
     m, t = tables.thread_messages, tables.threads
     connection.execute(delete(m).where(m.c.project_id == project_id, m.c.thread_id.in_(ids)))
     connection.execute(delete(t).where(t.c.project_id == project_id, t.c.id.in_(ids)))
-
-

@@ -19,8 +19,15 @@ from behest.gateway.store import tables
 from behest.gateway.usage.record import UsageRecord
 
 GROUPS = ("model", "user", "day")
-_COUNTS = ("requests", "errors", "input_tokens", "output_tokens", "cached_tokens",
-           "reasoning_tokens", "cost_nano_usd")
+_COUNTS = (
+    "requests",
+    "errors",
+    "input_tokens",
+    "output_tokens",
+    "cached_tokens",
+    "reasoning_tokens",
+    "cost_nano_usd",
+)
 _KEY = ("project_id", "day", "model", "user_id")
 _COLUMN = {"model": "model", "user": "user_id", "day": "day"}
 
@@ -53,16 +60,28 @@ class UsageQuery:
 def _raw_row(record: UsageRecord) -> dict[str, Any]:
     tokens = record.tokens
     return {
-        "request_id": record.request_id, "project_id": record.project_id,
-        "user_id": record.user_id, "session_id": record.session_id,
-        "thread_id": record.thread_id, "model_requested": record.model_requested,
-        "model_served": record.model_served, "provider": record.provider,
-        "credential_id": record.credential_id, "input_tokens": tokens.input,
-        "output_tokens": tokens.output, "cached_tokens": tokens.cached,
-        "reasoning_tokens": tokens.reasoning, "cost_nano_usd": record.cost_nano_usd,
-        "latency_ms": record.latency_ms, "ttft_ms": record.ttft_ms, "status": record.status,
-        "error_type": record.error_type, "guardrail": record.guardrail,
-        "rate_limit": record.rate_limit, "stream": record.stream, "day": record.day,
+        "request_id": record.request_id,
+        "project_id": record.project_id,
+        "user_id": record.user_id,
+        "session_id": record.session_id,
+        "thread_id": record.thread_id,
+        "model_requested": record.model_requested,
+        "model_served": record.model_served,
+        "provider": record.provider,
+        "credential_id": record.credential_id,
+        "input_tokens": tokens.input,
+        "output_tokens": tokens.output,
+        "cached_tokens": tokens.cached,
+        "reasoning_tokens": tokens.reasoning,
+        "cost_nano_usd": record.cost_nano_usd,
+        "latency_ms": record.latency_ms,
+        "ttft_ms": record.ttft_ms,
+        "status": record.status,
+        "error_type": record.error_type,
+        "guardrail": record.guardrail,
+        "rate_limit": record.rate_limit,
+        "stream": record.stream,
+        "day": record.day,
         "created_at": record.created_at,
     }
 
@@ -74,12 +93,21 @@ def daily_rows(records: Iterable[UsageRecord]) -> list[dict[str, Any]]:
         key = (record.project_id, record.day, record.model_key, record.user_id)
         sums = folded.setdefault(key, [0] * len(_COUNTS))
         tokens = record.tokens
-        values = (1, int(record.failed), tokens.input, tokens.output, tokens.cached,
-                  tokens.reasoning, record.cost_nano_usd)
+        values = (
+            1,
+            int(record.failed),
+            tokens.input,
+            tokens.output,
+            tokens.cached,
+            tokens.reasoning,
+            record.cost_nano_usd,
+        )
         for index, value in enumerate(values):
             sums[index] += value
-    return [dict(zip(_KEY + _COUNTS, key + tuple(sums), strict=True))
-            for key, sums in sorted(folded.items())]
+    return [
+        dict(zip(_KEY + _COUNTS, key + tuple(sums), strict=True))
+        for key, sums in sorted(folded.items())
+    ]
 
 
 def _upsert_daily(connection: Connection, rows: list[dict[str, Any]]) -> None:
@@ -123,14 +151,17 @@ class UsageQueries:
     def usage_raw_count(self, project_id: str) -> int:
         records = tables.usage_records
         with self.engine.connect() as connection:
-            return int(connection.execute(
-                select(func.count()).select_from(records).where(records.c.project_id == project_id)
-            ).scalar_one())
+            return int(
+                connection.execute(
+                    select(func.count())
+                    .select_from(records)
+                    .where(records.c.project_id == project_id)
+                ).scalar_one()
+            )
 
 
 def _totals(row: Any, group_by: tuple[str, ...]) -> UsageTotals:
     def key(name: str) -> str | None:
         return str(row[_COLUMN[name]]) if name in group_by else None
 
-    return UsageTotals(key("model"), key("user"), key("day"),
-                       *(int(row[name]) for name in _COUNTS))
+    return UsageTotals(key("model"), key("user"), key("day"), *(int(row[name]) for name in _COUNTS))

@@ -11,7 +11,17 @@ from behest.gateway.threads.service import (
 )
 
 __all__ = [
-    "MessageRecord", "PageQuery", "StreamedReply", "ThreadKey", "ThreadRecord", "ThreadService",
-    "Turn", "check_thread_id", "context_budget", "estimate_tokens", "reply_message",
-    "sweep_forever", "trim_to_budget",
+    "MessageRecord",
+    "PageQuery",
+    "StreamedReply",
+    "ThreadKey",
+    "ThreadRecord",
+    "ThreadService",
+    "Turn",
+    "check_thread_id",
+    "context_budget",
+    "estimate_tokens",
+    "reply_message",
+    "sweep_forever",
+    "trim_to_budget",
 ]

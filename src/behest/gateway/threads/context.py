@@ -35,8 +35,9 @@ def estimate_tokens(messages: Sequence[Message]) -> int:
     return sum(len(orjson.dumps(message)) // 4 + _PER_MESSAGE for message in messages)
 
 
-def context_budget(context_window: int | None, body: dict[str, Any],
-                   max_output_tokens: int | None = None) -> int | None:
+def context_budget(
+    context_window: int | None, body: dict[str, Any], max_output_tokens: int | None = None
+) -> int | None:
     """Tokens the prompt may use: the window minus the reply's room; None when unknown."""
     if not context_window:
         return None
@@ -84,7 +85,8 @@ def trim_to_budget(
             f"The conversation needs about {total} tokens but the model accepts about {budget} "
             "for the prompt, even with the thread's earlier turns left out. Shorten the new "
             "messages or the system prompt, or start a new thread.",
-            code="context_length_exceeded", param="messages",
+            code="context_length_exceeded",
+            param="messages",
         )
     kept = [m for index, m in enumerate(history) if index not in dropped]
     return kept + list(tail)

@@ -96,7 +96,7 @@ class Turn:
         if self.finished:
             return False
         self.finished = True
-        new = list(sent[len(sent) - len(self.incoming):]) if self.incoming else []
+        new = list(sent[len(sent) - len(self.incoming) :]) if self.incoming else []
         system = list(sent[: len(self.system)]) if self.replaces_system else None
         return await self.service.append(self, new + list(reply), system)
 
@@ -109,8 +109,7 @@ class Turn:
 
 
 class ThreadService:
-    def __init__(self, store: Database, *, lease_s: float = 660.0,
-                 clock: Clock = _utcnow) -> None:
+    def __init__(self, store: Database, *, lease_s: float = 660.0, clock: Clock = _utcnow) -> None:
         self.store = store
         self.lease_s = lease_s
         self.clock = clock
@@ -119,33 +118,45 @@ class ThreadService:
         now = self.clock()
         return Lease(token or secrets.token_hex(16), now, now + timedelta(seconds=self.lease_s))
 
-    async def begin(self, project_id: str, user_id: str, thread_id: str,
-                    messages: Sequence[Message]) -> Turn:
+    async def begin(
+        self, project_id: str, user_id: str, thread_id: str, messages: Sequence[Message]
+    ) -> Turn:
         """Claim the thread (a new id creates it) and load it; 404 / 409 as documented."""
         key = ThreadKey(project_id, check_thread_id(thread_id), user_id)
         lease = self._lease()
         thread, stored = await asyncio.to_thread(self.store.claim_thread, key, lease)
         request_system = [m for m in messages if m.get("role") in SYSTEM_ROLES]
         return Turn(
-            service=self, key=key, lease=lease, thread=thread,
+            service=self,
+            key=key,
+            lease=lease,
+            thread=thread,
             system=request_system or list(thread.system),
             history=[record.message for record in stored],
             incoming=[m for m in messages if m.get("role") not in SYSTEM_ROLES],
             replaces_system=bool(request_system),
         )
 
-    async def append(self, turn: Turn, messages: list[Message],
-                     system: list[Message] | None) -> bool:
+    async def append(
+        self, turn: Turn, messages: list[Message], system: list[Message] | None
+    ) -> bool:
         lease = Lease(turn.lease.token, self.clock(), turn.lease.until)
         append = self.store.append_thread
         appended = await asyncio.to_thread(append, turn.key, lease, messages, system)
         if not appended:
-            log.warning("thread %s: lease expired before the reply completed; turn not stored",
-                        turn.key.thread_id)
+            log.warning(
+                "thread %s: lease expired before the reply completed; turn not stored",
+                turn.key.thread_id,
+            )
         return appended
 
-    async def create(self, project_id: str, user_id: str, thread_id: str | None = None,
-                     metadata: Mapping[str, Any] | None = None) -> ThreadRecord:
+    async def create(
+        self,
+        project_id: str,
+        user_id: str,
+        thread_id: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> ThreadRecord:
         chosen = check_thread_id(thread_id) if thread_id else "thread_" + secrets.token_hex(12)
         key = ThreadKey(project_id, chosen, user_id)
         create = self.store.create_thread
@@ -170,8 +181,9 @@ class ThreadService:
         return deleted
 
 
-async def sweep_forever(service: ThreadService, retention_days: Callable[[], Mapping[str, int]],
-                        every_s: float = 3600.0) -> None:
+async def sweep_forever(
+    service: ThreadService, retention_days: Callable[[], Mapping[str, int]], every_s: float = 3600.0
+) -> None:
     """The periodic retention sweep; runs until cancelled, logging and surviving failures."""
     while True:
         try:

@@ -9,8 +9,13 @@ from behest.gateway.routing.catalog import Catalog, PriceOverrides
 from behest.gateway.usage.record import TokenCounts
 
 
-def meter(catalog: Catalog, provider: str, model: str, usage: Mapping[str, Any] | None,
-          overrides: PriceOverrides | None = None) -> tuple[TokenCounts, float]:
+def meter(
+    catalog: Catalog,
+    provider: str,
+    model: str,
+    usage: Mapping[str, Any] | None,
+    overrides: PriceOverrides | None = None,
+) -> tuple[TokenCounts, float]:
     """``(tokens, cost_usd)``; zero cost when the usage or the model's price is unknown."""
     if not usage:
         return TokenCounts(), 0.0

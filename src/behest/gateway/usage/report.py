@@ -12,8 +12,18 @@ from behest.gateway.errors import InvalidRequest
 from behest.gateway.store.usage_queries import GROUPS, UsageQuery, UsageTotals
 from behest.gateway.usage.record import NANO
 
-COLUMNS = ("model", "user", "day", "requests", "errors", "input_tokens", "output_tokens",
-           "cached_tokens", "reasoning_tokens", "cost_usd")
+COLUMNS = (
+    "model",
+    "user",
+    "day",
+    "requests",
+    "errors",
+    "input_tokens",
+    "output_tokens",
+    "cached_tokens",
+    "reasoning_tokens",
+    "cost_usd",
+)
 
 
 def parse_group_by(value: str | None) -> tuple[str, ...]:
@@ -37,8 +47,9 @@ def parse_day(value: str | None, name: str) -> str | None:
         raise InvalidRequest(f"{name} must be a date like 2025-01-31.", param=name) from exc
 
 
-def report_query(project_id: str, group_by: str | None, start: str | None,
-                 end: str | None) -> UsageQuery:
+def report_query(
+    project_id: str, group_by: str | None, start: str | None, end: str | None
+) -> UsageQuery:
     first, last = parse_day(start, "start"), parse_day(end, "end")
     if first and last and first > last:
         raise InvalidRequest("start is after end.", param="start")
@@ -49,16 +60,24 @@ def row_json(row: UsageTotals) -> dict[str, Any]:
     data: dict[str, Any] = {"model": row.model, "user": row.user_id, "day": row.day}
     data = {key: value for key, value in data.items() if value is not None}
     return data | {
-        "requests": row.requests, "errors": row.errors, "input_tokens": row.input_tokens,
-        "output_tokens": row.output_tokens, "cached_tokens": row.cached_tokens,
-        "reasoning_tokens": row.reasoning_tokens, "cost_usd": row.cost_nano_usd / NANO,
+        "requests": row.requests,
+        "errors": row.errors,
+        "input_tokens": row.input_tokens,
+        "output_tokens": row.output_tokens,
+        "cached_tokens": row.cached_tokens,
+        "reasoning_tokens": row.reasoning_tokens,
+        "cost_usd": row.cost_nano_usd / NANO,
     }
 
 
 def report_json(query: UsageQuery, rows: Sequence[UsageTotals]) -> dict[str, Any]:
     return {
-        "object": "usage.report", "project": query.project_id, "group_by": list(query.group_by),
-        "start": query.start_day, "end": query.end_day, "data": [row_json(row) for row in rows],
+        "object": "usage.report",
+        "project": query.project_id,
+        "group_by": list(query.group_by),
+        "start": query.start_day,
+        "end": query.end_day,
+        "data": [row_json(row) for row in rows],
     }
 
 

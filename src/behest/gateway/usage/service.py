@@ -31,8 +31,9 @@ class UsageService:
     async def report(self, query: UsageQuery) -> list[UsageTotals]:
         return await asyncio.to_thread(self.db.usage_report, query)
 
-    async def summary(self, project_id: str, user_id: str,
-                      today: date | None = None) -> dict[str, Any]:
+    async def summary(
+        self, project_id: str, user_id: str, today: date | None = None
+    ) -> dict[str, Any]:
         """An end user's own usage today and this month (UTC), for ``GET /v1/usage``."""
         day = today or datetime.now(UTC).date()
         query = UsageQuery(project_id, ("day",), month_start(day), day.isoformat(), user_id)

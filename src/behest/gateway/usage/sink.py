@@ -59,8 +59,12 @@ class UsageSink:
             for _ in range(overflow):
                 self._queue.popleft()
             self.dropped += overflow
-            log.error("usage sink over %d pending records: dropped %d (total %d)",
-                      self.options.max_pending, overflow, self.dropped)
+            log.error(
+                "usage sink over %d pending records: dropped %d (total %d)",
+                self.options.max_pending,
+                overflow,
+                self.dropped,
+            )
         if len(self._queue) >= self.options.batch_size:
             self._wake.set()
 
