@@ -78,24 +78,17 @@ def remaining(limit: int, level: float) -> int:
 
 
 def rate_headers(plan: Plan, levels: Sequence[float]) -> dict[str, str]:
-    requests: tuple[float, int, float] | None = None  # (headroom, limit, level)
-    tokens: tuple[float, int, float] | None = None
+    best: dict[str, tuple[float, int, float]] = {}  # unit -> (headroom, limit, level)
     for (_, limit, _, layer), level in zip(plan.rates, levels, strict=True):
-        unit = layer.unit
-        if unit == "requests":
-            if requests is None or (limit - level, limit) < requests[:2]:
-                requests = (limit - level, limit, level)
-        elif unit == "tokens" and (tokens is None or (limit - level, limit) < tokens[:2]):
-            tokens = (limit - level, limit, level)
+        found = best.get(layer.unit)
+        headroom = limit - level
+        if found is None or headroom < found[0] or (headroom == found[0] and limit < found[1]):
+            best[layer.unit] = (headroom, limit, level)
     headers: dict[str, str] = {}
-    if requests is not None:
-        _, limit, level = requests
-        headers["x-ratelimit-limit-requests"] = str(limit)
-        headers["x-ratelimit-remaining-requests"] = str(remaining(limit, level))
-        headers["x-ratelimit-reset-requests"] = format_duration(level * 60.0 / limit)
-    if tokens is not None:
-        _, limit, level = tokens
-        headers["x-ratelimit-limit-tokens"] = str(limit)
-        headers["x-ratelimit-remaining-tokens"] = str(remaining(limit, level))
-        headers["x-ratelimit-reset-tokens"] = format_duration(level * 60.0 / limit)
+    for unit in ("requests", "tokens"):
+        if unit in best:
+            _, limit, level = best[unit]
+            headers[f"x-ratelimit-limit-{unit}"] = str(limit)
+            headers[f"x-ratelimit-remaining-{unit}"] = str(remaining(limit, level))
+            headers[f"x-ratelimit-reset-{unit}"] = format_duration(level * 60.0 / limit)
     return headers

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from behest.gateway.limits.policy import GatewayLimits, LimitPolicy
+from behest.gateway.limits.policy import GatewayLimits, LimitPolicy, RateLimit
 from behest.gateway.limits.windows import calendar
 
 
@@ -41,9 +41,9 @@ def _rates(scope: str) -> tuple[Layer, Layer]:
     return Layer(scope, "requests", "minute"), Layer(scope, "tokens", "minute")
 
 
-PROJECT_RPM, PROJECT_TPM = _rates("project")
-USER_RPM, USER_TPM = _rates("user")
-CREDENTIAL_RPM, CREDENTIAL_TPM = _rates("credential")
+PROJECT = PROJECT_RPM, PROJECT_TPM = _rates("project")
+USER = USER_RPM, USER_TPM = _rates("user")
+CREDENTIAL = CREDENTIAL_RPM, CREDENTIAL_TPM = _rates("credential")
 IP_RPM = Layer("ip", "requests", "minute")
 MINT_IP_RPM = Layer("mint ip", "requests", "minute")
 CONCURRENCY = Layer("gateway", "in-flight requests", "now")
@@ -109,48 +109,25 @@ class KeySpace:
 def add_rate_layers(plan: Plan, keys: KeySpace, subject: AdmissionRequest, tokens: int) -> None:
     policy = subject.policy
     project = subject.project_id
+    prefix = keys.prefix
     scoped = f"{len(project)}:{project}"
-    limit = policy.project
-    _pair(
-        plan,
-        keys,
-        f"p:{project}",
-        rpm=limit.rpm,
-        tpm=limit.tpm,
-        tokens=tokens,
-        requests_layer=PROJECT_RPM,
-    )
+    _pair(plan, f"{prefix}r:{{}}p:{project}", policy.project, tokens, PROJECT)
     if subject.user_id is not None:
         user = policy.user.for_user(subject.user_id, subject.tier)
-        ident = f"u:{scoped}:{subject.user_id}"
-        _pair(plan, keys, ident, rpm=user.rpm, tpm=user.tpm, tokens=tokens, requests_layer=USER_RPM)
+        _pair(plan, f"{prefix}r:{{}}u:{scoped}:{subject.user_id}", user, tokens, USER)
     if subject.ip is not None and policy.ip.rpm is not None:
-        plan.rates.append((keys.rate(f"qi:{scoped}:{subject.ip}"), policy.ip.rpm, 1, IP_RPM))
+        plan.rates.append((f"{prefix}r:qi:{scoped}:{subject.ip}", policy.ip.rpm, 1, IP_RPM))
     credential = policy.credentials.get(subject.credential_id) if subject.credential_id else None
     if credential is not None:
-        ident = f"c:{subject.credential_id}"
-        rpm, tpm = credential.rpm, credential.tpm
-        _pair(plan, keys, ident, rpm=rpm, tpm=tpm, tokens=tokens, requests_layer=CREDENTIAL_RPM)
+        _pair(plan, f"{prefix}r:{{}}c:{subject.credential_id}", credential, tokens, CREDENTIAL)
 
 
-def _pair(
-    plan: Plan,
-    keys: KeySpace,
-    ident: str,
-    *,
-    rpm: int | None,
-    tpm: int | None,
-    tokens: int,
-    requests_layer: Layer,
-) -> None:
-    if rpm is not None:
-        plan.rates.append((keys.rate("q" + ident), rpm, 1, requests_layer))
-    if tpm is not None:
-        tokens_layer = _TOKENS_OF[requests_layer]
-        plan.rates.append((keys.rate("t" + ident), tpm, tokens, tokens_layer))
-
-
-_TOKENS_OF = {PROJECT_RPM: PROJECT_TPM, USER_RPM: USER_TPM, CREDENTIAL_RPM: CREDENTIAL_TPM}
+def _pair(plan: Plan, key: str, limit: RateLimit, tokens: int, layers: tuple[Layer, Layer]) -> None:
+    """Requests and tokens buckets of one scope; ``key`` has ``{}`` where q / t goes."""
+    if limit.rpm is not None:
+        plan.rates.append((key.replace("{}", "q", 1), limit.rpm, 1, layers[0]))
+    if limit.tpm is not None:
+        plan.rates.append((key.replace("{}", "t", 1), limit.tpm, tokens, layers[1]))
 
 
 def add_budget_layers(
