@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from behest.gateway.guard.injection_signals import SIGNALS
 
 OFFSET = 2.25
-_DOCUMENT_WEIGHT = 1.5
+_DOCUMENT_WEIGHT = 2.5
 _FLOOD_WEIGHT = 2.0
 _FLOOD_SAMPLE = 2048
 _FLOOD_RATIO = 0.12  # compressed / raw size of a text that is one token repeated
@@ -28,8 +28,8 @@ _DOCUMENT_MARKS = (
     "\nhi ", "\nhello ", "\ndear ", "\ndef ", "\nimport ", "\nclass ", "traceback",
 )  # fmt: skip
 _IMPERATIVE_LINE = re.compile(
-    r"(?:^|\n|\. )\s*(?:provide|include|integrate|replace|analy[sz]e|write|translate|respond|answer|reply|add|mention"
-    r"|tell|explain|describe|generate|create|list|use|insert|recommend|ask|send|encode|modify|enhance|summari[sz]e"
+    r"(?:^|\n|\. )\s*(?:provide|include|integrate|replace|analy[sz]e|write|translate|respond|answer|reply|mention"
+    r"|tell me|explain|describe|generate|insert|recommend|encode|modify|enhance|summari[sz]e|what (?:is|are)|how (?:do|can)"
     r"|ignore|remember|make sure|please (?:also )?(?:include|mention|add|reply|respond|answer))\b[^\n.]{10,}"
 )
 _ADDRESSED = ("output_directive", "embedded_request", "encoding_trick", "exfiltration")

@@ -22,8 +22,8 @@ _AI = r"(?:chat-?gpt|gpt-?\d?|openai|an ai\b|ai (?:model|language model|assistan
 _LIMITS = r"(?:restrictions?|limitations?|limits|filters?|filtering|censorship|censors?|guidelines|rules|boundaries|constraints|morals?|morality|ethics|principles|policies|regulations|safeguards|guardrails)"
 
 
-REACH = 120
-_MAX_ANCHORS = 12  # windows tried per anchor: a bound on the work for pathological texts
+REACH = 90
+_MAX_ANCHORS = 8  # windows tried per anchor: a bound on the work for pathological texts
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +64,26 @@ SIGNALS: tuple[Signal, ...] = (
         rf"[^.!?\n]{{0,40}}?\b(?:{_PRIOR}\s+)?(?:\w+\s+)?{_RULES}\b",
     ),
     _signal(
+        "override_instructions_translated",
+        3.0,
+        "ignor|olvid|oubli|vergiss|dimentica|esque",
+        r"\b(?:ignora|ignore[sz]?|ignoriere|ignorieren|olvida|oublie[sz]?|vergiss|dimentica|esqueça|esquece)\b[^.!?\n]{0,30}?"
+        r"\b(?:instrucciones|instruções|instructions|anweisungen|istruzioni|reglas|regras|règles|regeln|regole|consignes)\b",
+    ),
+    _signal(
+        "no_limits_translated",
+        2.0,
+        "sin |sem |sans |ohne |senza |no hay |não há|não tem|keine ",
+        r"\b(?:sin|sem|sans|ohne|senza|no hay|não há|não tem|keine|nessuna|aucune)\s+(?:\w+\s+)?"
+        r"(?:restricciones|restrições|restrictions|einschränkungen|restrizioni|l[ií]mites|limites|limiti|grenzen|filtros|filtres|filter|filtri|censura|censure|zensur|moral|morale|ética|éthique|ethik|etica)\b",
+    ),
+    _signal(
+        "you_are_now",
+        1.0,
+        "you are now|you're now|from now, you|you will now be|you are no",
+        r"\b(?:you are now|you're now|from now,? you|you will now be)\b",
+    ),
+    _signal(
         "new_instructions",
         2.0,
         "instruction|rule|task|directive|order",
@@ -82,27 +102,29 @@ SIGNALS: tuple[Signal, ...] = (
         "reveal_prompt",
         3.0,
         "instruction|prompt|rules|directive|guideline|text above|logic|condition|pre-prompt",
-        r"\b(?:repeat|reveal|print|show|output|display|tell me|write (?:out|down)?|translate|summari[sz]e|leak|dump|spell|list|return|explain|convert|format|recite|disclose|share|copy|paste|what (?:are|were|is))\b"
-        r"[^.!?\n]{0,40}?\b(?:your|the|previous|above|prior|initial|original|system|all|hidden|secret|these|those|earlier|full|exact|entire)\s+(?:\w+\s+)?"
+        r"(?:\b(?:repeat|reveal|print|show|output|display|tell me|write (?:out|down)?|translate|summari[sz]e|leak|dump|spell|list|return|explain|convert|format|recite|disclose|share|copy|paste)\b"
+        r"[^.!?\n]{0,40}?\b(?:your|previous|above|prior|initial|original|system|all|hidden|secret|these|those|earlier|full|exact|entire)"
+        r"|\b(?:repeat|reveal|print|output|dump|leak|recite|disclose) the|\bwhat (?:are|were|is) (?:your|the (?:system|hidden|initial|original|secret|exact|previous|above)))\s+(?:\w+\s+)?"
         r"(?:instructions?|system prompt|prompt|rules|directives|guidelines|pre-prompt|text above|conditional reactions|logic|configuration)\b",
     ),
     _signal(
         "prompt_reference",
         2.0,
-        "instruction|prompt|above|so far",
-        r"\b(?:instructions?|prompt|rules|text|logic|everything) (?:so far|above|given (?:to you|above)|you (?:were|have been) given|you received|before this)\b"
+        "instruction|prompt|above|so far|given|you received|before this",
+        r"\b(?:instructions?|prompt|rules|text|logic|everything) (?:so far|above|given (?:to you|above)|(?:\w+ ){0,3}you (?:were|have been) (?:given|told|informed)|you received|before this)\b"
+        r"|\bmy (?:instructions|rules|system prompt|prompt) (?:are|were|say)\b"
         r"|\b(?:system|initial|original|hidden|pre-?)prompt\b",
     ),
     # persona jailbreaks
     _signal(
         "jailbreak_persona",
-        2.5,
+        2.0,
         "dan|anything now|jailbr|developer mode|dev mode|god mode|unfilter|uncensor|unrestrict|amoral|immoral|unethical|unbound|unchain|unlock|unleash|evil",
         r"\b(?:dan|do anything now|jailbr(?:eak|oken)\w*|developer mode|dev mode|god mode|unfiltered|uncensored|unrestricted|amoral|immoral|unethical|unbound|unchained|unlocked|unleashed|evil (?:ai|bot|assistant|twin|confidant|version))\b",
     ),
     _signal(
         "no_limits",
-        2.5,
+        2.0,
         "restriction|limitation|limits|filter|censor|guidelines|rules|boundaries|constraints|moral|ethic|principles|policies|regulations|safeguards|guardrails|protocol|polic|bound by|restricted by|limited by|constrained by",
         rf"\b(?:free (?:of|from) (?:all |any )?(?:\w+ )?{_LIMITS}|not (?:bound|restricted|limited|constrained) by|without (?:any )?(?:\w+ )?{_LIMITS}|no (?:moral|ethical|\w+ )?{_LIMITS}"
         rf"|(?:zero|none of the|beyond) (?:\w+ )?{_LIMITS}|exception to [^.]{{0,30}}(?:ethic|rule|polic|protocol|guideline)|outside (?:of )?(?:its|your|the) (?:\w+ )?{_LIMITS}"
@@ -118,7 +140,7 @@ SIGNALS: tuple[Signal, ...] = (
         "always_comply",
         2.0,
         "refuse|decline|deny|say no|reject|answer|respond to|reply to|fulfil|comply|do any|do every|do all|no matter|regardless|apolog|warning|disclaimer|warn|sorry|can't|cannot|unable",
-        r"\b(?:never|cannot|can't|won't|will not|must not|don't|do not|not allowed to|not able to)\s+(?:ever\s+)?(?:refuse|decline|deny|say no|reject)"
+        r"\b(?:never|cannot|can't|won't|will not|must not|don't|do not|doesn't|does not|not allowed to|not able to)\s+(?:ever\s+)?(?:refuse|decline|deny|denies|say no|reject)"
         r"|\b(?:answer|respond to|reply to|fulfil+|comply with|do) (?:any|every|all)(?: of)? (?:my |the |user'?s? )?(?:questions?|requests?|prompts?|commands?|tasks?)"
         r"|\b(?:no matter what|regardless of (?:\w+ )?(?:legality|ethics|morality|whether it|the consequences|content))"
         r"|\b(?:don't|do not|never|without) (?:ever )?(?:apologi[sz]e|add(?:ing)? (?:any )?(?:warnings?|disclaimers?)|include (?:any )?(?:warnings?|disclaimers?)|warn(?:ing)? (?:me|the user|about))\b"
