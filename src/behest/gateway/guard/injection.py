@@ -20,7 +20,7 @@ from behest.gateway.guard.injection_signals import SIGNALS
 
 OFFSET = 2.25
 _DOCUMENT_WEIGHT = 2.5
-_FLOOD_WEIGHT = 2.0
+_FLOOD_WEIGHT = 2.5
 _FLOOD_SAMPLE = 2048
 _FLOOD_RATIO = 0.12  # compressed / raw size of a text that is one token repeated
 _DOCUMENT_MARKS = (

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 
 _D = re.DOTALL
 _PRIOR = r"(?:previous|prior|above|earlier|preceding|initial|original|old|out of date|all|any|the|your|these|those|system|every|other|my)"
-_RULES = r"(?:instructions?|prompts?|rules?|directives?|directions?|guidelines?|commands?|context|programming|orders|conversations?|ideas|messages?|text|training|restrictions|constraints|policies|policy)"
+_RULES = r"(?:instructions?|prompts?|rules?|directives?|directions?|guidelines?|commands?|programming|orders|training|restrictions|constraints|policies|policy)"
+_CHAT = r"(?:(?:all|any|every)\s+(?:of\s+)?(?:the\s+|my\s+|your\s+|our\s+)?(?:previous|prior|above|earlier|preceding|past|other)\s+(?:conversations?|messages|text|ideas|context|input))"
 _AI = r"(?:chat-?gpt|gpt-?\d?|openai|an ai\b|ai (?:model|language model|assistant|system)|language model|llm|chatbot|bard|claude|gemini|assistant)"
 _LIMITS = r"(?:restrictions?|limitations?|limits|filters?|filtering|censorship|censors?|guidelines|rules|boundaries|constraints|morals?|morality|ethics|principles|policies|regulations|safeguards|guardrails)"
 
@@ -61,14 +62,14 @@ SIGNALS: tuple[Signal, ...] = (
         4.0,
         "ignor|disregard|forget|overrid|bypass|skip|abandon|discard|set aside|no longer follow|stop follow|neglect",
         rf"\b(?:ignore|ignoring|disregard|forget|override|bypass|skip|abandon|discard|neglect|set aside|(?:stop|no longer) follow(?:ing)?)\b"
-        rf"[^.!?\n]{{0,40}}?\b(?:{_PRIOR}\s+)?(?:\w+\s+)?{_RULES}\b",
+        rf"[^.!?\n]{{0,40}}?\b(?:(?:{_PRIOR}\s+)?(?:\w+\s+)?{_RULES}\b|{_CHAT})",
     ),
     _signal(
         "override_instructions_translated",
         3.0,
         "ignor|olvid|oubli|vergiss|dimentica|esque",
-        r"\b(?:ignora|ignore[sz]?|ignoriere|ignorieren|olvida|oublie[sz]?|vergiss|dimentica|esqueça|esquece)\b[^.!?\n]{0,30}?"
-        r"\b(?:instrucciones|instruções|instructions|anweisungen|istruzioni|reglas|regras|règles|regeln|regole|consignes)\b",
+        r"\b(?:ignora|ignorez|ignoriere|ignorieren|olvida|oublie[sz]?|vergiss|dimentica|esqueça|esquece)\b[^.!?\n]{0,30}?"
+        r"\b(?:instrucciones|instruções|anweisungen|istruzioni|reglas|regras|règles|regeln|regole|consignes)\b",
     ),
     _signal(
         "no_limits_translated",
@@ -104,7 +105,7 @@ SIGNALS: tuple[Signal, ...] = (
         "instruction|prompt|rules|directive|guideline|text above|logic|condition|pre-prompt",
         r"(?:\b(?:repeat|reveal|print|show|output|display|tell me|write (?:out|down)?|translate|summari[sz]e|leak|dump|spell|list|return|explain|convert|format|recite|disclose|share|copy|paste)\b"
         r"[^.!?\n]{0,40}?\b(?:your|previous|above|prior|initial|original|system|all|hidden|secret|these|those|earlier|full|exact|entire)"
-        r"|\b(?:repeat|reveal|print|output|dump|leak|recite|disclose) the|\bwhat (?:are|were|is) (?:your|the (?:system|hidden|initial|original|secret|exact|previous|above)))\s+(?:\w+\s+)?"
+        r"|\bwhat (?:are|were|is) (?:your|the (?:system|hidden|initial|original|secret|exact|previous|above)))\s+(?:\w+\s+)?"
         r"(?:instructions?|system prompt|prompt|rules|directives|guidelines|pre-prompt|text above|conditional reactions|logic|configuration)\b",
     ),
     _signal(
