@@ -60,6 +60,8 @@ def test_names_and_places() -> None:
         "token ghp_0123456789abcdefghijABCDEFGHIJ012345",
         'api_key = "f3Kz9QpL2mXv8RtY"',
         "-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA\n-----END RSA PRIVATE KEY-----",
+        "The default password for user 'svc-backup' is 'Tr0ub4dor'.",
+        'deploy_pat = "q7wz3kd9xv2mpl5rtn8bca4yfh6gje1s"',
     ],
 )
 def test_secrets_found(text: str) -> None:
@@ -67,7 +69,14 @@ def test_secrets_found(text: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ['api_key = "${API_KEY}"', "password = os.environ.get('X')", "What is a secret key?"]
+    "text",
+    [
+        'api_key = "${API_KEY}"',
+        "password = os.environ.get('X')",
+        "What is a secret key?",
+        "RESET_TOKEN_URL=$APP_BASE_URL/account/#/forgot_password",
+        "file_path = 'data/reports/summary.csv'",
+    ],
 )
 def test_secret_placeholders_not_flagged(text: str) -> None:
     assert detect_secrets(text) == []

@@ -52,7 +52,7 @@ _KNOWN = re.compile(
 )
 _NAME = (
     r"(?:api[_-]?key|apikey|secret|token|passw(?:or)?d|passwd|pwd|pass|auth|credential|"
-    r"private[_-]?key|access[_-]?key|client[_-]?secret|login|crumb|unseal|privatekey|key)"
+    r"private[_-]?key|access[_-]?key|client[_-]?secret|login|crumb|unseal|privatekey|[_.-]pat\b|key)"
 )
 _NAME_RE = re.compile(rf"(?i){_NAME}")
 _VALUE = re.compile(
@@ -62,9 +62,13 @@ _VALUE = re.compile(
 _BEARER = re.compile(
     r"(?i)\b(?:bearer|token)\s+(?P<v>[A-Za-z0-9._~+/=-]{20,})|\s-u\s+[^\s:]+:(?P<u>\S{8,})"
 )
+# a password stated in prose: "the password for user 'postgres' is 'admin'"
+_PROSE_PASSWORD = re.compile(
+    r"(?i)\bpassword\b(?: for (?:the )?(?:user|account|login) [\"']?[\w.@-]+[\"']?)? (?:is|was|should be) [\"'](?P<v>[^\"'\s]{3,64})[\"']"
+)
 _CLI_PASSWORD = re.compile(r"(?:^|\s)-(?:p|P|-password)[\s=]+(?P<v>[^\s'\"-][^\s'\"]{3,})")
 _PLACEHOLDER_VALUE = re.compile(
-    r"(?i)^(?:\$\{?[\w.:-]+\}?|\$\(.*\)|%[\w]+%|<[^>]*>|\{\{.*\}\}|env\(.*|process\.env.*|os\.environ.*"
+    r"(?i)^(?:\$\{?[\w.:-]+\}?(?:/\S*)?|\$\(.*\)|%[\w]+%|<[^>]*>|\{\{.*\}\}|env\(.*|process\.env.*|os\.environ.*"
     r"|your[_-]?\w*|env\.\S*|x{4,}.*|\*{3,}|.*(?:here|example|placeholder|changeme|dummy|"
     r"sample|redacted|xxxx|todo|null|none|true|false|undefined).*)$"
 )
@@ -112,6 +116,9 @@ def _password_like(assignment: str, value: str) -> bool:
 def detect_secrets(text: str) -> list[Finding]:
     found = [Finding(m.start(), m.end(), "SECRET", 0.95) for m in _KNOWN.finditer(text)]
     found += _assigned(text)
+    for m in _PROSE_PASSWORD.finditer(text):
+        if not _PLACEHOLDER_VALUE.match(m.group("v")):
+            found.append(Finding(m.start("v"), m.end("v"), "SECRET", 0.6))
     for m in _CLI_PASSWORD.finditer(text):
         if not _PLACEHOLDER_VALUE.match(m.group("v")) or re.search(r"(?i)psexec", text):
             found.append(Finding(m.start("v"), m.end("v"), "SECRET", 0.6))
