@@ -31,13 +31,14 @@ def metrics(result: dict[str, object]) -> dict[str, float]:
 def test_pii_floor(shared_dir: Path, tmp_path: Path) -> None:
     m = metrics(run(shared_dir, "pii", "pii", tmp_path))
     any_label = m["redaction_overlap_any_label"]
-    assert any_label["precision"] >= 0.95 and any_label["recall"] >= 0.85
-    for entity in ("CREDIT_CARD", "US_SSN", "IBAN_CODE", "URL"):
+    assert any_label["precision"] >= 0.98 and any_label["recall"] >= 0.88
+    for entity in ("CREDIT_CARD", "US_SSN", "IBAN_CODE", "URL", "PHONE_NUMBER", "IP_ADDRESS"):
         assert m["per_entity"][entity]["f1"] >= 0.97
 
 
 @pytest.mark.shared
 def test_secrets_and_injection_floor(shared_dir: Path, tmp_path: Path) -> None:
-    assert metrics(run(shared_dir, "secrets", "secrets", tmp_path))["f1"] >= 0.87
+    assert metrics(run(shared_dir, "secrets", "secrets", tmp_path))["f1"] >= 0.90
     injection = metrics(run(shared_dir, "injection", "injection", tmp_path))
-    assert injection["balanced_accuracy"] >= 0.80 and injection["fpr"] <= 0.05
+    assert injection["balanced_accuracy"] >= 0.91 and injection["fpr"] <= 0.015
+    assert injection["recall"] >= 0.83
