@@ -147,6 +147,8 @@ def measure(target: Target, case: Case, spec: LoadSpec) -> dict[str, Any]:
     if use_wrk and not result["requests"] and not result["errors"]:
         # Slower than wrk's window (it drops requests still in flight): the asyncio
         # client waits for them, so a very slow target still gets a number.
+        cpu_before, busy_before = cpu_seconds(target.proc.pid), core_busy(spec.core)
+        gateway_before = core_busy(spec.gateway_core)
         result = _asyncio(target, case, body_file, spec)
     cpu_used = cpu_seconds(target.proc.pid) - cpu_before
     busy_after, gateway_after = core_busy(spec.core), core_busy(spec.gateway_core)
