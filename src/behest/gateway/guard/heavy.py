@@ -23,7 +23,7 @@ import importlib
 import json
 import math
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -171,7 +171,7 @@ def load_classifier(path: str | Path) -> InjectionClassifier:
     )
 
 
-def scorer_from_env(environ: dict[str, str] | os._Environ[str] = os.environ) -> Scorer:
+def scorer_from_env(environ: Mapping[str, str] = os.environ) -> Scorer:
     """``score_injection`` alone, or combined with the classifier ``ENV_VAR`` names."""
     path = environ.get(ENV_VAR, "").strip()
     if not path:
