@@ -49,7 +49,7 @@ def http(
     return status, parsed, {k.lower(): v for k, v in response_headers.items()}
 
 
-def wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float = 20.0) -> None:
+def wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float = 90.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:

@@ -13,12 +13,15 @@ from behest.gateway.auth.api_keys import VerifiedKeyCache
 from behest.gateway.auth.authenticate import Authenticator
 from behest.gateway.bootstrap import AdminTokenCheck, Foundation
 from behest.gateway.directory import Directory
+from behest.gateway.edge import usage_routes
 from behest.gateway.edge.server import build_web_app
 from behest.gateway.limits import build_limiter
 from behest.gateway.pipeline import Pipeline
 from behest.gateway.routing.catalog import Catalog
 from behest.gateway.services import Services
+from behest.gateway.threads import ThreadService
 from behest.gateway.upstream import Upstream
+from behest.gateway.usage.service import UsageService
 
 log = logging.getLogger("behest")
 
@@ -37,7 +40,14 @@ def build_services(foundation: Foundation) -> Services:
         settings=settings,
         directory=directory,
         authenticator=Authenticator(directory),
-        pipeline=Pipeline(directory, upstream, limiter, Catalog()),
+        pipeline=Pipeline(
+            directory,
+            upstream,
+            limiter=limiter,
+            catalog=Catalog(),
+            threads=ThreadService(foundation.db, lease_s=settings.upstream_timeout_s + 60),
+            usage=UsageService(foundation.db),
+        ),
         admin=foundation.admin,
         admin_token=AdminTokenCheck(settings, foundation.db),
         upstream=upstream,
@@ -60,4 +70,7 @@ def build_app(foundation: Foundation) -> web.Application:
         foundation.db.close()
 
     app.cleanup_ctx.append(lifespan)
+    # after the lifespan above: cleanup runs in reverse, so usage is flushed before the
+    # database closes
+    usage_routes.install(app, parts.pipeline.threads, parts.pipeline.usage)
     return app

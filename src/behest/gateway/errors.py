@@ -13,7 +13,9 @@ with; only the edge turns it into ``{"error": {"message", "type", "param", "code
     ├── NotFound                       404 invalid_request_error
     │   └── ModelNotFound              404 invalid_request_error (code model_not_found)
     ├── Conflict                       409 invalid_request_error
-    ├── RateLimited                    429 rate_limit_exceeded / insufficient_quota
+    ├── RateLimited                    429 rate_limit_exceeded
+    │   └── BudgetExceeded             429 insufficient_quota (x-should-retry: false)
+    ├── LimiterUnavailable             503 (Redis down and the project fails closed)
     └── UpstreamError                  status mapped from the provider's answer
         ├── UpstreamUnavailable        503 (connection refused, overloaded, breaker open)
         └── UpstreamTimeout            504
@@ -106,6 +108,16 @@ class RateLimited(GatewayError):
     status = 429
     error_type = "rate_limit_exceeded"
     default_code = "rate_limit_exceeded"
+
+
+class BudgetExceeded(RateLimited):
+    error_type = "insufficient_quota"
+    default_code = "insufficient_quota"
+
+
+class LimiterUnavailable(GatewayError):
+    status = 503
+    default_code = "rate_limiter_unavailable"
 
 
 class UpstreamError(GatewayError):

@@ -13,6 +13,7 @@ from behest.gateway.directory import ProjectView
 from behest.gateway.guard import GuardResult
 from behest.gateway.limits import Admission
 from behest.gateway.providers.base import Target
+from behest.gateway.threads import Turn
 
 
 @dataclass(slots=True)
@@ -32,6 +33,8 @@ class Flight:
     status: int = 200
     error_type: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    turn: Turn | None = None
+    settled: bool = False
 
     def mark_first_token(self) -> None:
         if self.first_token_at is None:

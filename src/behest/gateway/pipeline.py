@@ -2,15 +2,17 @@
 
     authenticate   (edge)  credentials → Principal
     parse          (edge)  body → Call
-    thread                 X-Thread-Id → stored history prepended
+    thread                 X-Thread-Id → stored history prepended, the thread leased
     guard (in)             PII / injection policy over everything the model will see
-    route                  model → ordered targets
+    route                  model → ordered targets; history trimmed to the context window
     admit                  every limit layer and the budget, in one step
     call                   adapter + upstream, fallbacks, stream relayed as it arrives
+    thread (out)           the new messages and the finished reply appended
     guard (out)            placeholders restored
-    settle                 reservation settled to actual usage, usage booked
+    settle                 reservation settled to actual usage, the usage record queued
 
-Each stage is a small unit elsewhere; this module only strings them together.
+Each stage is a small unit elsewhere; this module only strings them together. Every
+request that reaches the pipeline is settled exactly once, whatever way it ends.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from behest.gateway.auth.principal import Principal
 from behest.gateway.call import Call
 from behest.gateway.calling import OpenStream, complete, open_stream
 from behest.gateway.directory import Directory, ProjectView
-from behest.gateway.errors import AuthenticationFailed, GatewayError, UpstreamError
+from behest.gateway.errors import AuthenticationFailed, GatewayError, RateLimited, UpstreamError
 from behest.gateway.flight import Flight
 from behest.gateway.guard import inspect_request
 from behest.gateway.limits import AdmissionRequest, Limiter
@@ -34,19 +36,42 @@ from behest.gateway.replies import JsonReply, StreamReply
 from behest.gateway.routing.catalog import Catalog
 from behest.gateway.routing.router import models_for, route
 from behest.gateway.sse import DONE_FRAME, encode_data
+from behest.gateway.threads import (
+    StreamedReply,
+    ThreadService,
+    context_budget,
+    reply_message,
+    trim_to_budget,
+)
 from behest.gateway.upstream import Upstream
+from behest.gateway.usage.booking import usage_record
+from behest.gateway.usage.service import UsageService
 
 GUARD_HEADER = "x-behest-guard"
+THREAD_HEADER = "x-thread-id"
+
+
+class ClientGone(Exception):
+    """The client left before its answer was complete."""
 
 
 class Pipeline:
     def __init__(
-        self, directory: Directory, upstream: Upstream, limiter: Limiter, catalog: Catalog
+        self,
+        directory: Directory,
+        upstream: Upstream,
+        *,
+        limiter: Limiter,
+        catalog: Catalog,
+        threads: ThreadService,
+        usage: UsageService,
     ) -> None:
         self.directory = directory
         self.upstream = upstream
         self.limiter = limiter
         self.catalog = catalog
+        self.threads = threads
+        self.usage = usage
 
     def project(self, principal: Principal) -> ProjectView:
         project = self.directory.snapshot.projects.get(principal.project_id)
@@ -56,22 +81,42 @@ class Pipeline:
 
     async def handle(self, principal: Principal, call: Call) -> JsonReply | StreamReply:
         flight = Flight(principal, self.project(principal), call)
-        self.guard_in(flight)
-        flight.targets = route(flight.project, call.model, self.catalog)
-        await self.admit(flight)
         try:
-            if call.stream:
-                opened = await open_stream(self.upstream, call, flight.targets)
-                flight.served_by = opened.target
-                return StreamReply(self._relay(flight, opened), flight.headers)
-            done = await complete(self.upstream, call, flight.targets)
+            return await self._run(flight)
         except BaseException as error:
             await self.settle(flight, error)
             raise
+
+    async def _run(self, flight: Flight) -> JsonReply | StreamReply:
+        call = flight.call
+        await self.thread_in(flight)
+        self.guard_in(flight)
+        flight.targets = route(flight.project, call.model, self.catalog)
+        self.fit_context(flight)
+        await self.admit(flight)
+        if call.stream:
+            opened = await open_stream(self.upstream, call, flight.targets)
+            flight.served_by = opened.target
+            relay = self._relay(flight, opened)
+            return StreamReply(relay, flight.headers, lambda: self._abandon(flight, opened))
+        done = await complete(self.upstream, call, flight.targets)
         flight.served_by, flight.usage = done.target, done.body.get("usage")
+        await self.thread_out(flight, reply_message(done.body))
         body = self.guard_out(flight, done.body)
         await self.settle(flight)
         return JsonReply(body, flight.headers)
+
+    async def thread_in(self, flight: Flight) -> None:
+        thread_id = flight.call.metadata.get("thread_id")
+        if not thread_id or flight.call.operation != "chat":
+            return
+        principal = flight.principal
+        turn = await self.threads.begin(
+            principal.project_id, principal.user_id, thread_id, flight.call.messages
+        )
+        flight.turn = turn
+        flight.call.body["messages"] = turn.conversation()
+        flight.headers[THREAD_HEADER] = turn.thread_id
 
     def guard_in(self, flight: Flight) -> None:
         if flight.call.operation != "chat":
@@ -80,6 +125,16 @@ class Pipeline:
         flight.guard = result
         flight.call.body = result.body
         flight.headers[GUARD_HEADER] = result.report.header_value()
+
+    def fit_context(self, flight: Flight) -> None:
+        """Long threads lose their oldest turns (never system or the new messages)."""
+        if flight.turn is None:
+            return
+        target, body = flight.targets[0], flight.call.body
+        info = self.catalog.describe(target.provider, target.model)
+        budget = context_budget(info.context_window, body, info.max_output_tokens)
+        keep = len(flight.turn.incoming)
+        body["messages"] = trim_to_budget(flight.call.messages, budget, keep_tail=keep)
 
     async def admit(self, flight: Flight) -> None:
         principal, call = flight.principal, flight.call
@@ -98,55 +153,79 @@ class Pipeline:
         )
         flight.headers.update(flight.admission.headers)
 
+    async def thread_out(self, flight: Flight, reply: JSON | None) -> None:
+        """Stores what was sent (redacted) and the reply as the model wrote it."""
+        if flight.turn is not None and reply is not None:
+            await flight.turn.commit(flight.call.messages, [reply])
+
     def guard_out(self, flight: Flight, body: JSON) -> JSON:
         restorer = flight.guard.restorer if flight.guard else None
         return restorer.restore_completion(body) if restorer else body
 
     async def settle(self, flight: Flight, error: BaseException | None = None) -> None:
-        """Books what the request cost: actual usage, or nothing it never got to use."""
-        admission = flight.admission
-        if admission is None:
+        """Books the request once: limits settled or released, thread freed, usage queued."""
+        if flight.settled:
             return
+        flight.settled = True
         if isinstance(error, GatewayError):
             flight.status, flight.error_type = error.status, error.error_type
+        elif error is not None:
+            flight.status, flight.error_type = 499, type(error).__name__
+        if flight.turn is not None:
+            await flight.turn.abort()  # a no-op once the reply was committed
         if flight.usage is None and flight.relayed_chars and flight.estimate:
             flight.usage = partial_usage(flight.estimate.prompt_tokens, flight.relayed_chars)
-        if flight.usage is None:
-            await self.limiter.release(admission)
-            return
-        target = flight.served_by or flight.targets[0]
-        cost = self.catalog.cost_usd(
-            target.provider, target.model, flight.usage, flight.project.settings.price_overrides
-        )
-        await self.limiter.settle(admission, total_tokens(flight.usage), cost)
+        cost = self._cost(flight)
+        if flight.admission is not None and flight.usage is None:
+            await self.limiter.release(flight.admission)
+        elif flight.admission is not None:
+            await self.limiter.settle(flight.admission, total_tokens(flight.usage), cost)
+        limited = "limited" if isinstance(error, RateLimited) else "admitted"
+        thread_id = flight.turn.thread_id if flight.turn else None
+        self.usage.record(usage_record(flight, cost, thread_id=thread_id, rate_limit=limited))
+
+    def _cost(self, flight: Flight) -> float:
+        target = flight.served_by
+        if flight.usage is None or target is None:
+            return 0.0
+        overrides = flight.project.settings.price_overrides
+        return self.catalog.cost_usd(target.provider, target.model, flight.usage, overrides)
 
     async def _relay(self, flight: Flight, opened: OpenStream) -> AsyncIterator[bytes]:
-        call = flight.call
-        restorer = (
-            flight.guard.restorer.stream() if flight.guard and flight.guard.restorer else None
-        )
+        call, reply = flight.call, StreamedReply()
+        guard = flight.guard
+        restorer = guard.restorer.stream() if guard and guard.restorer else None
         error: BaseException | None = None
         try:
             async for chunk in opened.chunks():
                 flight.mark_first_token()
                 flight.relayed_chars += _delta_chars(chunk)
+                reply.feed(chunk)
                 for out in restorer.feed(chunk) if restorer else (chunk,):
                     yield encode_data(orjson.dumps(out))
             for out in restorer.flush() if restorer else ():
                 yield encode_data(orjson.dumps(out))
             flight.usage = opened.state.usage
+            if reply.finished:
+                await self.thread_out(flight, reply.message())
             if call.include_usage and opened.state.usage is not None:
                 yield encode_data(orjson.dumps(usage_chunk(opened, call)))
             yield DONE_FRAME
         except UpstreamError as failure:
             error = failure
             yield encode_data(orjson.dumps(failure.body()))
-        except BaseException as failure:  # client gone (GeneratorExit, cancellation): still settle
+        except BaseException as failure:  # the client left: still settle what was used
             error = failure
             raise
         finally:
             await opened.close()
             await self.settle(flight, error)
+
+    async def _abandon(self, flight: Flight, opened: OpenStream) -> None:
+        """The edge is done; settles a stream it never finished relaying."""
+        if not flight.settled:
+            await opened.close()
+            await self.settle(flight, ClientGone())
 
     def list_models(self, principal: Principal) -> JsonReply:
         project = self.project(principal)

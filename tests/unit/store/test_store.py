@@ -92,3 +92,14 @@ def test_deleting_a_project_removes_its_keys_and_credentials(db: Database) -> No
     assert db.all_credentials() == []
     with pytest.raises(NotFound):
         db.get_project("proj_a")
+
+
+def test_head_revision_constant_matches_the_migrations() -> None:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from behest.gateway.store.db import HEAD_REVISION, MIGRATIONS
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    assert ScriptDirectory.from_config(config).get_current_head() == HEAD_REVISION

@@ -13,7 +13,7 @@ from behest.gateway.parse import new_request_id
 
 log = logging.getLogger("behest.edge")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-REQUEST_ID = web.AppKey("request_id_header", str)
+REQUEST_ID = web.RequestKey("request_id", str)
 
 
 def error_response(error: GatewayError, request_id: str) -> web.Response:
@@ -54,7 +54,7 @@ async def errors_middleware(request: web.Request, handler: Handler) -> web.Strea
     request_id = request.headers.get("x-request-id") or new_request_id()
     if len(request_id) > 128 or not request_id.isprintable():
         request_id = new_request_id()
-    request["request_id"] = request_id
+    request[REQUEST_ID] = request_id
     try:
         response = await handler(request)
     except GatewayError as error:

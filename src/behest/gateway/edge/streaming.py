@@ -8,6 +8,7 @@ import logging
 import orjson
 from aiohttp import web
 
+from behest.gateway.edge.errors import REQUEST_ID
 from behest.gateway.errors import GatewayError
 from behest.gateway.replies import StreamReply
 
@@ -24,21 +25,22 @@ async def write_stream(
     request: web.Request, reply: StreamReply, headers: dict[str, str]
 ) -> web.StreamResponse:
     response = web.StreamResponse(status=200, headers={**_SSE_HEADERS, **headers, **reply.headers})
-    await response.prepare(request)
     frames = reply.frames
     try:
+        await response.prepare(request)
         async for frame in frames:
             await response.write(frame)
     except (ConnectionResetError, ConnectionError):
-        log.info("client went away mid-stream (request %s)", request.get("request_id"))
+        log.info("client went away mid-stream (request %s)", request.get(REQUEST_ID))
         return response
     except Exception:
-        log.exception("stream failed (request %s)", request.get("request_id"))
+        log.exception("stream failed (request %s)", request.get(REQUEST_ID))
         error = GatewayError("The gateway failed while streaming.").body()
         await _try_write(response, b"data: " + orjson.dumps(error) + b"\n\n")
         return response
     finally:
         await frames.aclose()  # type: ignore[attr-defined]
+        await reply.close()
     await response.write_eof()
     return response
 

@@ -14,6 +14,7 @@ from behest.gateway.auth.tokens import Claims
 from behest.gateway.call import Operation
 from behest.gateway.edge.context import client_ip, read_body, services
 from behest.gateway.edge.cors import cors_headers
+from behest.gateway.edge.errors import REQUEST_ID
 from behest.gateway.edge.streaming import write_stream
 from behest.gateway.errors import AuthenticationFailed, InvalidRequest
 from behest.gateway.parse import load_object, parse_call
@@ -42,7 +43,10 @@ async def caller(request: web.Request) -> Principal:
 
 async def _proxy(request: web.Request, operation: Operation) -> web.StreamResponse:
     principal = await caller(request)
-    call = parse_call(operation, await read_body(request), request["request_id"])
+    call = parse_call(operation, await read_body(request), request[REQUEST_ID])
+    thread_id = request.headers.get("X-Thread-Id")
+    if thread_id:
+        call.metadata["thread_id"] = thread_id
     reply = await services(request).pipeline.handle(principal, call)
     headers = {"x-request-id": call.request_id, **cors_headers(request, principal.project_id)}
     if isinstance(reply, StreamReply):

@@ -40,6 +40,7 @@ docs/limits.md.
 
 from __future__ import annotations
 
+from behest.gateway.errors import BudgetExceeded, LimiterUnavailable
 from behest.gateway.limits.admission import Admission, LimitUsage, format_duration
 from behest.gateway.limits.base import Limiter
 from behest.gateway.limits.memory import MemoryLimiter
@@ -56,7 +57,6 @@ from behest.gateway.limits.policy import (
     UserLimits,
 )
 from behest.gateway.limits.redis_backend import RedisLimiter, connect
-from behest.gateway.limits.rejection import BudgetExceeded, LimiterUnavailable
 
 DEFAULT_KEY_PREFIX = "behest:lim:"
 

@@ -2,7 +2,7 @@
 
     RateLimited (errors.py)         429 rate_limit_exceeded  - retry after Retry-After
     └── BudgetExceeded              429 insufficient_quota   - x-should-retry: false
-    LimiterUnavailable              503 api_error            - Redis down, fail_closed
+    LimiterUnavailable (errors.py)  503 api_error            - Redis down, fail_closed
 
 Both backends report a rejection as ``(kind, index, wait)``: the kind of check, its
 index in the plan, and seconds until it would pass (``inf``: it never can).
@@ -12,22 +12,12 @@ from __future__ import annotations
 
 import math
 
-from behest.gateway.errors import GatewayError, RateLimited
+from behest.gateway.errors import BudgetExceeded, GatewayError, LimiterUnavailable, RateLimited
 from behest.gateway.limits.admission import format_duration
 from behest.gateway.limits.plan import Layer, Plan
 from behest.gateway.limits.policy import NANO_USD
 
 RATE, CONCURRENCY, BUDGET = 1, 2, 3  # higher kinds win when several checks fail
-
-
-class BudgetExceeded(RateLimited):
-    error_type = "insufficient_quota"
-    default_code = "insufficient_quota"
-
-
-class LimiterUnavailable(GatewayError):
-    status = 503
-    default_code = "rate_limiter_unavailable"
 
 
 def _retry_headers(wait: float, *, retry: bool) -> dict[str, str]:

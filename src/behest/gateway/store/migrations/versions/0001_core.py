@@ -28,7 +28,9 @@ def upgrade() -> None:
         "api_keys",
         sa.Column("id", sa.String(40), primary_key=True),
         sa.Column(
-            "project_id", sa.String(40), sa.ForeignKey("projects.id", ondelete="CASCADE"),
+            "project_id",
+            sa.String(40),
+            sa.ForeignKey("projects.id", ondelete="CASCADE"),
             nullable=False,
         ),
         sa.Column("name", sa.String(200), nullable=False),
@@ -42,7 +44,9 @@ def upgrade() -> None:
         "provider_credentials",
         sa.Column("id", sa.String(40), primary_key=True),
         sa.Column(
-            "project_id", sa.String(40), sa.ForeignKey("projects.id", ondelete="CASCADE"),
+            "project_id",
+            sa.String(40),
+            sa.ForeignKey("projects.id", ondelete="CASCADE"),
             nullable=False,
         ),
         sa.Column("name", sa.String(200), nullable=False),
