@@ -49,36 +49,48 @@ def _exactness(target: Target, spec: LoadSpec) -> str:
     )
 
 
-def scaleout(mocks: Mocks, spec: LoadSpec, workdir: Path, users: int) -> dict[str, Any]:
-    database = f"behest_bench_{os.getpid()}"
+def _measure_size(
+    config: BehestConfig, mocks: Mocks, spec: LoadSpec, workdir: Path, notes: list[str]
+) -> list[dict[str, Any]]:
     gateway_core, _ = cores()
+    workers = config.workers
+    core = gateway_core if workers == 1 else ("0,1" if gateway_core else "")
+    target = behest(config, mocks, core, workdir)
+    curve = []
+    try:
+        for case in (c for c in CASES if c.name in ("plain-16", "plain-64", "stream-16")):
+            sample = measure(target, case, spec)
+            curve.append(sample | {"workers": workers, "cores": core or "all"})
+            print(f"  scale-out {workers}w {case.name}: {sample['rps']:.0f}/s", flush=True)
+        if workers > 1:
+            notes.append(_exactness(target, spec))
+    finally:
+        target.proc.stop()
+    return curve
+
+
+def scaleout(mocks: Mocks, spec: LoadSpec, workdir: Path, users: int) -> dict[str, Any]:
     curve: list[dict[str, Any]] = []
     notes = [
         "2 workers get both cores, so they share core 1 with the mocks and the load "
         "generator: on a 2-core machine the curve shows the ceiling, not linear growth."
     ]
-    try:
-        _database(database, create=True)
-        for workers in (1, 2):
+    for workers in (1, 2):
+        # A fresh database per size: each gateway seals its keys with its own master key.
+        database = f"behest_bench_{os.getpid()}_{workers}w"
+        try:
+            _database(database, create=True)
             config = BehestConfig(
                 f"behest-{workers}w",
-                settings=FULL_SETTINGS,
                 users=users,
                 workers=workers,
                 redis_url=REDIS_URL,
                 database_url=f"{POSTGRES}/{database}",
+                settings=FULL_SETTINGS,
             )
-            core = gateway_core if workers == 1 else ("0,1" if gateway_core else "")
-            target = behest(config, mocks, core, workdir)
-            try:
-                for case in (c for c in CASES if c.name in ("plain-16", "plain-64", "stream-16")):
-                    sample = measure(target, case, spec)
-                    curve.append(sample | {"workers": workers, "cores": core or "all"})
-                    print(f"  scale-out {workers}w {case.name}: {sample['rps']:.0f}/s", flush=True)
-                if workers > 1:
-                    notes.append(_exactness(target, spec))
-            finally:
-                target.proc.stop()
-    finally:
-        _database(database, create=False)
+            curve += _measure_size(config, mocks, spec, workdir, notes)
+        except (RuntimeError, OSError) as exc:
+            notes.append(f"{workers} worker(s) failed: {str(exc).splitlines()[0]}")
+        finally:
+            _database(database, create=False)
     return {"curve": curve, "notes": notes}
