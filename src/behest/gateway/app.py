@@ -54,6 +54,10 @@ def build_services(foundation: Foundation) -> Services:
     )
 
 
+def warm_catalog(catalog: Catalog) -> None:
+    catalog.cost_usd("openai", "gpt-4o-mini", {"prompt_tokens": 1, "completion_tokens": 1})
+
+
 def build_app(foundation: Foundation) -> web.Application:
     parts = build_services(foundation)
     app = build_web_app(parts)
@@ -61,7 +65,10 @@ def build_app(foundation: Foundation) -> web.Application:
     async def lifespan(_app: web.Application) -> AsyncIterator[None]:
         await parts.upstream.start()
         poller = asyncio.create_task(parts.directory.poll(parts.settings.config_poll_s))
+        # the price table loads in the background, so start-up does not wait for it
+        warm = asyncio.create_task(asyncio.to_thread(warm_catalog, parts.pipeline.catalog))
         yield
+        await warm
         poller.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await poller

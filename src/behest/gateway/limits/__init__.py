@@ -56,7 +56,6 @@ from behest.gateway.limits.policy import (
     RateLimit,
     UserLimits,
 )
-from behest.gateway.limits.redis_backend import RedisLimiter, connect
 
 DEFAULT_KEY_PREFIX = "behest:lim:"
 
@@ -70,6 +69,8 @@ def build_limiter(
     """The Redis limiter when a URL is given (connects lazily), else the in-process one."""
     if not redis_url:
         return MemoryLimiter(gateway)
+    from behest.gateway.limits.redis_backend import RedisLimiter, connect  # only when used
+
     return RedisLimiter(connect(redis_url), gateway=gateway, key_prefix=key_prefix)
 
 
@@ -94,3 +95,12 @@ __all__ = [
     "build_limiter",
     "format_duration",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """The Redis backend (and redis-py) is imported only by deployments that use it."""
+    if name in ("RedisLimiter", "connect"):
+        from behest.gateway.limits import redis_backend
+
+        return getattr(redis_backend, name)
+    raise AttributeError(name)

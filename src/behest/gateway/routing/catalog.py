@@ -31,9 +31,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
-
-from genai_prices import types as gp
+from typing import TYPE_CHECKING, Any
 
 from behest.gateway.errors import InvalidRequest, ModelNotFound
 from behest.gateway.providers.profiles import PROFILES, ProviderProfile
@@ -47,6 +45,9 @@ from behest.gateway.routing.prices import (
     is_time_dependent,
     to_prices,
 )
+
+if TYPE_CHECKING:
+    from genai_prices import types as gp
 
 PriceOverrides = Mapping[str, Prices | Mapping[str, float]]
 """Project prices by ``provider/model`` or bare model name; a mapping may be partial."""

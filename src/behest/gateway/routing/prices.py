@@ -26,11 +26,12 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from functools import cached_property
-from typing import Any, NamedTuple
-
-from genai_prices import types as gp
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from behest.gateway.errors import InvalidRequest
+
+if TYPE_CHECKING:
+    from genai_prices import types as gp
 
 _MILLION = 1_000_000.0
 _GENAI_PROVIDER = {"gemini": "google"}  # behest provider name → genai-prices provider id
@@ -167,6 +168,8 @@ class PriceBook:
 
 
 def current_price(entry: gp.ModelInfo, now: datetime | None = None) -> gp.ModelPrice:
+    from genai_prices import types as gp
+
     """The entry's standard price now (some change with the date or time of day)."""
     if isinstance(entry.prices, gp.ModelPrice):
         return entry.prices
@@ -174,10 +177,14 @@ def current_price(entry: gp.ModelInfo, now: datetime | None = None) -> gp.ModelP
 
 
 def is_time_dependent(entry: gp.ModelInfo) -> bool:
+    from genai_prices import types as gp
+
     return not isinstance(entry.prices, gp.ModelPrice)
 
 
 def to_prices(price: gp.ModelPrice) -> Prices:
+    from genai_prices import types as gp
+
     """The package's price object as flat float :class:`Prices`, tiers included."""
     raw = {key: getattr(price, key) for key in _PACKAGE_KEYS.values()}
     thresholds = sorted(
@@ -216,6 +223,8 @@ def _flat(raw: Mapping[str, object], threshold: int | None) -> Prices:
 
 
 def _rate(value: object, threshold: int | None) -> float | None:
+    from genai_prices import types as gp
+
     if isinstance(value, gp.TieredPrices):
         chosen = value.base
         for tier in value.tiers:
