@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import contextlib
 import logging
 from collections.abc import AsyncIterator
@@ -56,6 +57,9 @@ def build_services(foundation: Foundation) -> Services:
 
 def warm_catalog(catalog: Catalog) -> None:
     catalog.cost_usd("openai", "gpt-4o-mini", {"prompt_tokens": 1, "completion_tokens": 1})
+    # Start-up's long-lived objects (word lists, price tables, modules) leave the garbage
+    # collector's view, so full collections under load stay short (p99 latency).
+    gc.freeze()
 
 
 def build_app(foundation: Foundation) -> web.Application:

@@ -35,18 +35,19 @@ class OpenStream:
     response: UpstreamStream
     exits: AsyncExitStack
 
-    async def chunks(self) -> AsyncIterator[JSON]:
-        """OpenAI-shaped chunks as upstream events arrive; the final usage stays in state."""
+    async def batches(self) -> AsyncIterator[list[JSON]]:
+        """OpenAI-shaped chunks, grouped by the upstream read that carried them (so the
+        edge writes once per read, not once per event); the final usage stays in state."""
         decoder = SSEDecoder()
+        adapter, state = self.adapter, self.state
         async for data in self.response.chunks():
-            for event in decoder.feed(data):
-                for chunk in self.adapter.parse_event(event, self.state):
-                    yield chunk
-        for event in decoder.close():
-            for chunk in self.adapter.parse_event(event, self.state):
-                yield chunk
-        for chunk in self.adapter.finish_stream(self.state):
-            yield chunk
+            batch = [c for event in decoder.feed(data) for c in adapter.parse_event(event, state)]
+            if batch:
+                yield batch
+        tail = [c for event in decoder.close() for c in adapter.parse_event(event, state)]
+        tail += adapter.finish_stream(state)
+        if tail:
+            yield tail
 
     async def close(self) -> None:
         await self.exits.aclose()

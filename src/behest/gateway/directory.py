@@ -13,7 +13,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from behest.gateway.auth.api_keys import VerifiedKeyCache
-from behest.gateway.auth.tokens import SigningKey, TokenService, load_private, load_public
+from behest.gateway.auth.tokens import (
+    Claims,
+    SigningKey,
+    TokenService,
+    load_private,
+    load_public,
+)
 from behest.gateway.guard import GuardPolicy
 from behest.gateway.limits import LimitPolicy
 from behest.gateway.project_settings import ProjectSettings
@@ -64,7 +70,9 @@ class Snapshot:
     tokens: TokenService
 
 
-def load_snapshot(db: Database, vault: Vault) -> Snapshot:
+def load_snapshot(
+    db: Database, vault: Vault, verified: dict[str, Claims] | None = None
+) -> Snapshot:
     version = db.config_version()
     credentials: dict[str, list[CredentialView]] = {}
     for record in db.all_credentials():
@@ -99,7 +107,7 @@ def load_snapshot(db: Database, vault: Vault) -> Snapshot:
         )
         for key in db.signing_keys()
     ]
-    return Snapshot(version, projects, keys, TokenService(signing))
+    return Snapshot(version, projects, keys, TokenService(signing, verified))
 
 
 def _project_view(record: ProjectRecord, credentials: tuple[CredentialView, ...]) -> ProjectView:
@@ -122,7 +130,8 @@ class Directory:
         self.db = db
         self.vault = vault
         self.key_cache = key_cache
-        self.snapshot = load_snapshot(db, vault)
+        self.verified_tokens: dict[str, Claims] = {}
+        self.snapshot = load_snapshot(db, vault, self.verified_tokens)
         self._lock = asyncio.Lock()
         self.listeners: list[Any] = []
 
@@ -131,7 +140,9 @@ class Directory:
             version = await asyncio.to_thread(self.db.config_version)
             if version == self.snapshot.version and not force:
                 return
-            snapshot = await asyncio.to_thread(load_snapshot, self.db, self.vault)
+            snapshot = await asyncio.to_thread(
+                load_snapshot, self.db, self.vault, self.verified_tokens
+            )
             self._apply(snapshot)
 
     def _apply(self, snapshot: Snapshot) -> None:

@@ -29,9 +29,9 @@ from behest.gateway.calling import OpenStream, complete, open_stream
 from behest.gateway.directory import Directory, ProjectView
 from behest.gateway.errors import AuthenticationFailed, GatewayError, RateLimited, UpstreamError
 from behest.gateway.flight import Flight
-from behest.gateway.guard import inspect_request
+from behest.gateway.guard import StreamRestorer, inspect_request
 from behest.gateway.limits import AdmissionRequest, Limiter
-from behest.gateway.providers.base import JSON
+from behest.gateway.providers.base import JSON, Target
 from behest.gateway.replies import JsonReply, StreamReply
 from behest.gateway.routing.catalog import Catalog
 from behest.gateway.routing.router import models_for, route
@@ -72,6 +72,8 @@ class Pipeline:
         self.catalog = catalog
         self.threads = threads
         self.usage = usage
+        self._routes: dict[tuple[str, str], list[Target]] = {}
+        self._routes_of: object = None
 
     def project(self, principal: Principal) -> ProjectView:
         project = self.directory.snapshot.projects.get(principal.project_id)
@@ -91,7 +93,7 @@ class Pipeline:
         call = flight.call
         await self.thread_in(flight)
         self.guard_in(flight)
-        flight.targets = route(flight.project, call.model, self.catalog)
+        flight.targets = self.route(flight.project, call.model)
         self.fit_context(flight)
         await self.admit(flight)
         if call.stream:
@@ -125,6 +127,17 @@ class Pipeline:
         flight.guard = result
         flight.call.body = result.body
         flight.headers[GUARD_HEADER] = result.report.header_value()
+
+    def route(self, project: ProjectView, model: str) -> list[Target]:
+        """Targets for a model, remembered until the configuration changes."""
+        snapshot = self.directory.snapshot
+        if self._routes_of is not snapshot or len(self._routes) > 10_000:
+            self._routes, self._routes_of = {}, snapshot
+        key = (project.id, model)
+        targets = self._routes.get(key)
+        if targets is None:
+            targets = self._routes[key] = route(project, model, self.catalog)
+        return targets
 
     def fit_context(self, flight: Flight) -> None:
         """Long threads lose their oldest turns (never system or the new messages)."""
@@ -197,20 +210,18 @@ class Pipeline:
         restorer = guard.restorer.stream() if guard and guard.restorer else None
         error: BaseException | None = None
         try:
-            async for chunk in opened.chunks():
+            async for batch in opened.batches():
                 flight.mark_first_token()
-                flight.relayed_chars += _delta_chars(chunk)
-                reply.feed(chunk)
-                for out in restorer.feed(chunk) if restorer else (chunk,):
-                    yield encode_data(orjson.dumps(out))
-            for out in restorer.flush() if restorer else ():
-                yield encode_data(orjson.dumps(out))
+                frames = _frames(flight, batch, reply, restorer)
+                if frames:
+                    yield frames
             flight.usage = opened.state.usage
             if reply.finished:
                 await self.thread_out(flight, reply.message())
+            tail = _frames_of(restorer.flush()) if restorer else b""
             if call.include_usage and opened.state.usage is not None:
-                yield encode_data(orjson.dumps(usage_chunk(opened, call)))
-            yield DONE_FRAME
+                tail += encode_data(orjson.dumps(usage_chunk(opened, call)))
+            yield tail + DONE_FRAME
         except UpstreamError as failure:
             error = failure
             yield encode_data(orjson.dumps(failure.body()))
@@ -235,6 +246,25 @@ class Pipeline:
             for name, credential in models_for(project)
         ]
         return JsonReply({"object": "list", "data": data})
+
+
+def _frames(
+    flight: Flight, batch: list[JSON], reply: StreamedReply, restorer: StreamRestorer | None
+) -> bytes:
+    """One upstream read's chunks as SSE frames: counted, kept for the thread, restored."""
+    out: list[JSON] = []
+    for chunk in batch:
+        flight.relayed_chars += _delta_chars(chunk)
+        reply.feed(chunk)
+        if restorer is None:
+            out.append(chunk)
+        else:
+            out.extend(restorer.feed(chunk))
+    return _frames_of(out)
+
+
+def _frames_of(chunks: list[JSON]) -> bytes:
+    return b"".join(encode_data(orjson.dumps(chunk)) for chunk in chunks)
 
 
 def _delta_chars(chunk: JSON) -> int:

@@ -78,11 +78,15 @@ def load_public(raw_b64: str) -> Ed25519PublicKey:
 class TokenService:
     """Signs with the newest active key; verifies with every key still in its window."""
 
-    def __init__(self, keys: Iterable[SigningKey]) -> None:
+    def __init__(
+        self, keys: Iterable[SigningKey], verified: dict[str, Claims] | None = None
+    ) -> None:
         self._keys = {key.kid: key for key in keys}
         active = [key for key in self._keys.values() if key.retired_at is None and key.private]
         self._active = active[-1] if active else None
-        self._verified: dict[str, Claims] = {}
+        # Shared across configuration reloads: a signature, once checked, stays checked
+        # until the token expires (revocation is checked per request by the caller).
+        self._verified: dict[str, Claims] = {} if verified is None else verified
 
     def jwks(self) -> dict[str, Any]:
         now = time.time()
