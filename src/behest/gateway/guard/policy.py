@@ -49,6 +49,24 @@ class GuardPolicy:
     allow_list: tuple[str, ...] = ()
     custom_patterns: tuple[CustomPattern, ...] = ()
 
+    @property
+    def scans_text(self) -> bool:
+        """Whether some entity type is acted on, so that texts must be scanned at all."""
+        return self.pii_mode != "off" or any(
+            rule.mode not in (None, "off") for rule in self.entities.values()
+        )
+
+    @property
+    def inactive(self) -> bool:
+        """Nothing to scan and no injection scoring: the guard stage returns at once."""
+        return self.injection_mode == "off" and not self.scans_text
+
+    def active_types(self) -> frozenset[str] | None:
+        """The entity types whose findings matter, or ``None`` for every type."""
+        if self.pii_mode != "off":
+            return None
+        return frozenset(n for n, r in self.entities.items() if r.mode not in (None, "off"))
+
     def rule_for(self, entity_type: str) -> tuple[PiiMode, Action]:
         rule = self.entities.get(entity_type)
         if rule is None:

@@ -20,11 +20,14 @@ MASK = "****"
 
 class Redactor:
     def __init__(self, policy: GuardPolicy, texts: Iterable[str] = ()) -> None:
+        """``texts``: every text of the request, read only if a placeholder is issued."""
         self.policy = policy
         self.found: Counter[str] = Counter()
         self.actions: Counter[str] = Counter()
         self.blocked: set[str] = set()
-        self._taken = {m.group() for text in texts for m in PLACEHOLDER.finditer(text)}
+        self.changes = 0
+        self._texts = texts
+        self._taken: set[str] | None = None
         self._by_value: dict[tuple[str, str], str] = {}
         self._values: dict[str, str] = {}
         self._counters: Counter[str] = Counter()
@@ -39,6 +42,9 @@ class Redactor:
             if replacement is not None and finding.start >= cursor:
                 pieces += [text[cursor : finding.start], replacement]
                 cursor = finding.end
+                self.changes += 1
+        if not pieces:
+            return text
         pieces.append(text[cursor:])
         return "".join(pieces)
 
@@ -71,6 +77,8 @@ class Redactor:
     def _placeholder(self, entity_type: str, value: str) -> str:
         key = (entity_type, value)
         if key not in self._by_value:
+            if self._taken is None:  # the placeholders users wrote, found on first need
+                self._taken = {m.group() for t in self._texts for m in PLACEHOLDER.finditer(t)}
             tag = re.sub(r"[^A-Z0-9_]", "_", entity_type.upper()) or "PII"
             while True:
                 self._counters[tag] += 1

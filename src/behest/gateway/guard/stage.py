@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import copy
 import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from behest.gateway.errors import GuardrailBlocked
 from behest.gateway.guard.findings import Finding, resolve_overlaps
-from behest.gateway.guard.heavy import active_scorer
-from behest.gateway.guard.pii import detect_pii
-from behest.gateway.guard.policy import GuardPolicy
+from behest.gateway.guard.heavy import Scorer, active_scorer
+from behest.gateway.guard.memo import Memo
+from behest.gateway.guard.pii import PII_TYPES, detect_pii
+from behest.gateway.guard.policy import CustomPattern, GuardPolicy
 from behest.gateway.guard.redaction import Redactor
 from behest.gateway.guard.restore import Restorer
 from behest.gateway.guard.secrets import detect_secrets
@@ -56,27 +57,35 @@ class GuardResult:
     restorer: Restorer | None
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class _Text:
-    """One text the model will see, and how to write its redacted form back."""
+    """One text the model will see, and where it sits in the body (keys and indexes)."""
 
     value: str
     user_controlled: bool
     is_json: bool
-    write: Callable[[str], None]
+    path: tuple[str | int, ...]
+
+
+_FINDINGS: Memo[tuple[Finding, ...]] = Memo()
+_VERDICTS: Memo[tuple[float, tuple[str, ...]]] = Memo()
+_EMPTY = GuardReport()
 
 
 def inspect_request(body: Mapping[str, Any], policy: GuardPolicy) -> GuardResult:
     """Scan, redact (on a copy) and score ``body``; raise ``GuardrailBlocked`` when told to."""
-    redacted = copy.deepcopy(dict(body))
-    texts = list(_texts(redacted))
-    redactor = Redactor(policy, (t.value for t in texts))
-    scan_pii = policy.pii_mode != "off" or any(
-        r.mode not in (None, "off") for r in policy.entities.values()
-    )
-    for text in texts:
-        if scan_pii:
-            text.write(_redact(text, policy, redactor))
+    if policy.inactive:
+        return GuardResult(body if isinstance(body, dict) else dict(body), _EMPTY, None)
+    texts = list(_texts(body))
+    redactor = Redactor(policy, [t.value for t in texts])
+    redacted = _CopyOnWrite(body)
+    if policy.scans_text:
+        key = _scan_key(policy)
+        for text in texts:
+            before = redactor.changes
+            value = _redact(text, policy, redactor, key)
+            if redactor.changes != before:
+                redacted.write(text.path, value)
     verdict = _injection(texts, policy)
     report = GuardReport(
         found=dict(redactor.found),
@@ -86,38 +95,60 @@ def inspect_request(body: Mapping[str, Any], policy: GuardPolicy) -> GuardResult
         injection_signals=() if verdict is None else verdict[1],
     )
     _raise_if_blocked(redactor, report, policy)
-    return GuardResult(redacted, report, redactor.restorer())
+    return GuardResult(redacted.root, report, redactor.restorer())
 
 
 def find_all(text: str, policy: GuardPolicy) -> list[Finding]:
     """Every finding the policy asks for in one text (PII, secrets, custom patterns)."""
-    found = detect_pii(text, heuristics=policy.heuristics)
-    if policy.secrets:
+    return list(_FINDINGS.get(text, _scan_key(policy), partial(_find_all, policy=policy)))
+
+
+_ScanKey = tuple[bool, bool, tuple[CustomPattern, ...], frozenset[str] | None]
+
+
+def _scan_key(policy: GuardPolicy) -> _ScanKey:
+    """What decides the findings of a text, apart from the text itself."""
+    return (policy.heuristics, policy.secrets, policy.custom_patterns, policy.active_types())
+
+
+def _find_all(text: str, policy: GuardPolicy) -> tuple[Finding, ...]:
+    types = policy.active_types()
+    wants_pii = types is None or not PII_TYPES.isdisjoint(types)
+    found = detect_pii(text, heuristics=policy.heuristics, types=types) if wants_pii else []
+    if policy.secrets and (types is None or "SECRET" in types):
         found += detect_secrets(text)
     for custom in policy.custom_patterns:
-        found += [
-            Finding(m.start(), m.end(), custom.name, 1.0) for m in custom.pattern.finditer(text)
-        ]
-    return resolve_overlaps(f for f in found if f.end > f.start)
+        if types is None or custom.name in types:
+            found += [
+                Finding(m.start(), m.end(), custom.name, 1.0) for m in custom.pattern.finditer(text)
+            ]
+    return tuple(resolve_overlaps(f for f in found if f.end > f.start))
 
 
-def _redact(text: _Text, policy: GuardPolicy, redactor: Redactor) -> str:
-    if not text.is_json:
-        return redactor.apply(text.value, find_all(text.value, policy))
-    try:
-        parsed = json.loads(text.value)
-    except ValueError:
-        return redactor.apply(text.value, find_all(text.value, policy))
-    return json.dumps(_redact_json(parsed, policy, redactor), ensure_ascii=False)
+def _redact(text: _Text, policy: GuardPolicy, redactor: Redactor, key: _ScanKey) -> str:
+    if text.is_json:
+        try:
+            parsed = json.loads(text.value)
+        except ValueError:
+            pass
+        else:
+            redacted = _redact_json(parsed, policy, redactor, key)
+            return json.dumps(redacted, ensure_ascii=False)
+    return _redact_str(text.value, policy, redactor, key)
 
 
-def _redact_json(value: Any, policy: GuardPolicy, redactor: Redactor) -> Any:
+def _redact_str(value: str, policy: GuardPolicy, redactor: Redactor, key: _ScanKey) -> str:
+    findings = _FINDINGS.get(value, key, partial(_find_all, policy=policy))
+    return redactor.apply(value, findings) if findings else value
+
+
+def _redact_json(value: Any, policy: GuardPolicy, redactor: Redactor, key: _ScanKey) -> Any:
     if isinstance(value, str):
-        return redactor.apply(value, find_all(value, policy))
+        return _redact_str(value, policy, redactor, key)
     if isinstance(value, list):
-        return [_redact_json(v, policy, redactor) for v in value]
+        return [_redact_json(v, policy, redactor, key) for v in value]
     if isinstance(value, dict):
-        return {k: _redact_json(v, policy, redactor) for k, v in value.items()}
+        return {k: _redact_json(v, policy, redactor, key) for k, v in value.items()}
     return value
 
 
@@ -125,12 +156,21 @@ def _injection(texts: list[_Text], policy: GuardPolicy) -> tuple[float, tuple[st
     if policy.injection_mode == "off":
         return None
     best: tuple[float, tuple[str, ...]] = (0.0, ())
+    scorer = active_scorer()
+    if _VERDICTS.owner is not scorer:  # verdicts of a scorer since replaced are stale
+        _VERDICTS.clear()
+        _VERDICTS.owner = scorer
     for text in texts:
         if text.user_controlled:
-            verdict = active_scorer()(text.value)
-            if verdict.score > best[0]:
-                best = (verdict.score, verdict.signals)
+            verdict = _VERDICTS.get(text.value, None, partial(_score, scorer=scorer))
+            if verdict[0] > best[0]:
+                best = verdict
     return best
+
+
+def _score(text: str, scorer: Scorer) -> tuple[float, tuple[str, ...]]:
+    verdict = scorer(text)
+    return verdict.score, verdict.signals
 
 
 def _outcome(redactor: Redactor, verdict: tuple[float, Any] | None, policy: GuardPolicy) -> str:
@@ -169,32 +209,53 @@ def _raise_if_blocked(redactor: Redactor, report: GuardReport, policy: GuardPoli
         )
 
 
-def _texts(body: dict[str, Any]) -> Iterator[_Text]:
-    for message in body.get("messages") or []:
+def _texts(body: Mapping[str, Any]) -> Iterator[_Text]:
+    messages = body.get("messages")
+    for i, message in enumerate(messages if isinstance(messages, list) else ()):
         if not isinstance(message, dict):
             continue
         user = message.get("role") in _USER_CONTROLLED
-        yield from _content_texts(message, user)
-        calls = [c.get("function") for c in message.get("tool_calls") or [] if isinstance(c, dict)]
-        for function in [*calls, message.get("function_call")]:
+        yield from _content_texts(message, user, ("messages", i))
+        for k, call in enumerate(message.get("tool_calls") or ()):
+            function = call.get("function") if isinstance(call, dict) else None
             if isinstance(function, dict) and isinstance(function.get("arguments"), str):
-                yield _Text(function["arguments"], user, True, _setter(function, "arguments"))
+                at: tuple[str | int, ...] = ("messages", i, "tool_calls", k, "function")
+                yield _Text(function["arguments"], user, True, (*at, "arguments"))
+        function = message.get("function_call")
+        if isinstance(function, dict) and isinstance(function.get("arguments"), str):
+            yield _Text(
+                function["arguments"], user, True, ("messages", i, "function_call", "arguments")
+            )
     if isinstance(body.get("prompt"), str):
-        yield _Text(body["prompt"], True, False, _setter(body, "prompt"))
+        yield _Text(body["prompt"], True, False, ("prompt",))
 
 
-def _content_texts(message: dict[str, Any], user: bool) -> Iterator[_Text]:
+def _content_texts(
+    message: dict[str, Any], user: bool, at: tuple[int | str, ...]
+) -> Iterator[_Text]:
     content = message.get("content")
     if isinstance(content, str):
-        yield _Text(content, user, False, _setter(message, "content"))
+        yield _Text(content, user, False, (*at, "content"))
     elif isinstance(content, list):
-        for part in content:
+        for j, part in enumerate(content):
             if isinstance(part, dict) and isinstance(part.get("text"), str):
-                yield _Text(part["text"], user, False, _setter(part, "text"))
+                yield _Text(part["text"], user, False, (*at, "content", j, "text"))
 
 
-def _setter(container: dict[str, Any], key: str) -> Callable[[str], None]:
-    def write(value: str) -> None:
-        container[key] = value
+class _CopyOnWrite:
+    """A copy of the body that shares every container no write has gone through."""
 
-    return write
+    def __init__(self, body: Mapping[str, Any]) -> None:
+        self.root: dict[str, Any] = dict(body)
+        self._copied = {id(self.root)}
+
+    def write(self, path: tuple[str | int, ...], value: str) -> None:
+        node: Any = self.root
+        for key in path[:-1]:
+            child = node[key]
+            if id(child) not in self._copied:
+                child = dict(child) if isinstance(child, dict) else list(child)
+                node[key] = child
+                self._copied.add(id(child))
+            node = child
+        node[path[-1]] = value
