@@ -8,9 +8,11 @@ postcode) so that each can be redacted and restored on its own.
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from behest.gateway.guard import gazetteer
 from behest.gateway.guard.findings import Finding
+from behest.gateway.guard.windows import digit_positions, finditer_near
 
 _W = r"[^\W\d_][^\W\d_'’.-]*(?:['’-][^\W\d_]+)*\.?"  # one word, unicode letters
 _CAPW = r"(?-i:[^\W\d_a-zß-ÿ])[^\W\d_'’.-]*(?:['’-][^\W\d_]+)*\.?"  # capitalised word
@@ -30,6 +32,9 @@ _LOCAL_SUFFIX = (
     r"|damm|ufer|markt|berg|gränd|stien|bakken|sgata|stigen|tanya|kuja|rinne|ská|ova|ská)"
 )
 _NUM = r"\d{1,6}[A-Za-z]?"
+# Every _STREET match holds a digit, and any attempt crosses at most 6 runs of [ \t,]:
+# scanning the spans around digits (``finditer_near``) finds exactly what a full scan does.
+_STREET_REACH = 7
 _STREET = re.compile(
     rf"(?i:\b{_NUM}(?:[ ,]+{_NUM})?[ \t]+(?:{_W}[ \t]+){{0,4}}(?:{_SUFFIX})\b\.?)"
     rf"|(?i:(?<!\w)(?:{_PREFIX})[ \t]+(?:{_W}[ \t]*){{1,4}}\d{{1,5}}\b\.?)"
@@ -81,7 +86,7 @@ def _all_common(candidate: str) -> bool:
 
 def _street_findings(text: str) -> list[Finding]:
     found: list[Finding] = []
-    for m in _STREET.finditer(text):
+    for m in finditer_near(_STREET, text, digit_positions(text), _STREET_REACH):
         first = m.group().split()[0].lower().rstrip(".")
         if first in _FALSE_STREETS or m.group().strip().isdigit():
             continue
@@ -110,13 +115,23 @@ def _address_tail(text: str, anchors: list[Finding]) -> list[Finding]:
     return found
 
 
+@cache
+def _place_starts() -> frozenset[str]:
+    """The first token of every gazetteer place: a phrase starting elsewhere is no place."""
+    return frozenset(m.group() for p in gazetteer.places() if (m := _TOKEN.match(p)))
+
+
 def _place_findings(text: str) -> list[Finding]:
     found = []
-    known = gazetteer.places()
+    known, starts = gazetteer.places(), _place_starts()
     common = gazetteer.common_words()
     tokens = list(_TOKEN.finditer(text))
     i = 0
     while i < len(tokens):
+        first = tokens[i].group()
+        if first not in starts and first.title() not in starts:
+            i += 1
+            continue
         for n in (4, 3, 2, 1):
             group = tokens[i : i + n]
             if len(group) < n:
