@@ -48,20 +48,27 @@ def _is_cap(word: str) -> bool:
     return word[:1].isupper() and not (len(word) > 3 and word.isupper())
 
 
+# Where a capitalised word may start: a letter that begins a _WORD token (not after a
+# letter, nor after a letter and an apostrophe or hyphen) and is no ASCII lower-case letter.
+_CAP_WORD = re.compile(r"(?<![^\W\d_])(?<![^\W\d_]['’-])(?=[^\W\d_a-z])" + _WORD.pattern)
+
+
 def _runs(text: str) -> list[_Run]:
-    """Maximal runs of capitalised words (particles like "van" and initials may join them)."""
+    """Maximal runs of capitalised words separated by one space.
+
+    Only capitalised words are visited: any other word between two of them leaves more than
+    a space between them, which ends the run just as visiting it would.
+    """
     runs: list[_Run] = []
     current: list[re.Match[str]] = []
-    for m in _WORD.finditer(text):
+    for m in _CAP_WORD.finditer(text):
         word = m.group()
-        gap = text[current[-1].end() : m.start()] if current else " "
-        joined = gap in (" ", "") and (_is_cap(word) or word in _PARTICLES)
-        joined = joined and not _HONORIFIC.fullmatch(word)
-        if current and not joined:
+        if not _is_cap(word) or _HONORIFIC.fullmatch(word):
+            continue
+        if current and text[current[-1].end() : m.start()] not in (" ", ""):
             runs.append(_make_run(text, current))
             current = []
-        if _is_cap(word) and not _HONORIFIC.fullmatch(word):
-            current.append(m)
+        current.append(m)
     if current:
         runs.append(_make_run(text, current))
     return runs

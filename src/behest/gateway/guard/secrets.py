@@ -73,6 +73,13 @@ _NAME = (
     r"private[_-]?key|access[_-]?key|client[_-]?secret|login|crumb|unseal|privatekey|[_.-]pat\b|key)"
 )
 _NAME_RE = re.compile(rf"(?i){_NAME}")
+# Every _NAME match holds one of these (lower-cased) at most 8 characters from its start.
+_NAME_CORES = ("key", "secret", "token", "pass", "pwd", "auth", "credential", "login", "crumb",
+               "unseal", "pat")  # fmt: skip
+_NAME_REACH = 8
+# Characters that case-insensitive matching relates to ASCII letters but ``str.lower`` does
+# not map to one (or changes length): with one of them present, scan the text in full.
+_FOLD_ODDITIES = ("\u0130", "\u0131", "\u017f", "\u212a")
 _VALUE = re.compile(
     r"[\w.-]{0,40}['\"]?\s*(?::=|=>|[:=]|,|\s)\s*(?:\(?['\"](?P<q>[^'\"\n]{6,200})['\"]"
     r"|(?P<b>[^\s'\"`,;)(<>{}\[\]]{6,200}))"
@@ -106,9 +113,28 @@ def _random_looking(value: str) -> bool:
     return classes >= 2 and shannon_entropy(value) >= (3.0 if len(value) < 20 else 3.5)
 
 
+def _names(text: str) -> Iterator[re.Match[str]]:
+    """``_NAME_RE.finditer(text)``, trying the pattern only a little before each core word."""
+    if any(odd in text for odd in _FOLD_ODDITIES):
+        yield from _NAME_RE.finditer(text)
+        return
+    lowered = text.lower()
+    starts = {
+        start
+        for core in _NAME_CORES
+        for at in _finds(lowered, core)
+        for start in range(max(0, at - _NAME_REACH), at + 1)
+    }
+    end = 0
+    for start in sorted(starts):
+        if start >= end and (m := _NAME_RE.match(text, start)):
+            yield m
+            end = m.end()
+
+
 def _assigned(text: str) -> list[Finding]:
     found = []
-    for name in _NAME_RE.finditer(text):
+    for name in _names(text):
         m = _VALUE.match(text, name.end())
         if m is None:
             continue
