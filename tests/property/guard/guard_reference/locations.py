@@ -1,0 +1,143 @@
+# ruff: noqa: RUF001  (long regular expressions; typographic apostrophes are matched on purpose)
+"""Street addresses and places, by structure (numbers, street words, postal lines) and a gazetteer.
+
+An address is reported as several findings (house number, street, unit, city, country,
+postcode) so that each can be redacted and restored on its own.
+"""
+
+from __future__ import annotations
+
+import re
+
+from behest.gateway.guard import gazetteer
+from behest.gateway.guard.findings import Finding
+
+_W = r"[^\W\d_][^\W\d_'’.-]*(?:['’-][^\W\d_]+)*\.?"  # one word, unicode letters
+_CAPW = r"(?-i:[^\W\d_a-zß-ÿ])[^\W\d_'’.-]*(?:['’-][^\W\d_]+)*\.?"  # capitalised word
+_SUFFIX = (
+    r"street|st|road|rd|avenue|ave|av|lane|ln|drive|dr|court|ct|boulevard|blvd|way|place|pl"
+    r"|square|sq|crescent|cres|terrace|close|highway|hwy|parkway|pkwy|circle|cir|trail|alley"
+    r"|row|walk|grove|gardens|park|parks|hill|hills|lodge|greens|gateway|radial|mews|rise|wharf"
+    r"|view|vale|heights|loop|pass|plaza|port|run|track|glen|crossing|meadows|landing|ridge"
+)
+_PREFIX = (
+    r"rue|via|viale|avenida|av\.|calle|c/|ul\.|ulica|piazza|piazzetta|largo|rua|travessa|strada"
+    r"|chemin|allée|plaza|paseo|carrer|camino|aleja|corso|rambla|praça|avinguda|boulevard|bd\."
+)
+_LOCAL_SUFFIX = (
+    r"(?:katu|gata|gatan|veien|vegen|vej|vei|straße|strasse|str\.|weg|gasse|platz|allee|laan"
+    r"|straat|plein|utca|tie|polku|vænget|vangen|gade|stræde|torget|tori|väg|vägen|steig|ring"
+    r"|damm|ufer|markt|berg|gränd|stien|bakken|sgata|stigen|tanya|kuja|rinne|ská|ova|ská)"
+)
+_NUM = r"\d{1,6}[A-Za-z]?"
+_STREET = re.compile(
+    rf"(?i:\b{_NUM}(?:[ ,]+{_NUM})?[ \t]+(?:{_W}[ \t]+){{0,4}}(?:{_SUFFIX})\b\.?)"
+    rf"|(?i:(?<!\w)(?:{_PREFIX})[ \t]+(?:{_W}[ \t]*){{1,4}}\d{{1,5}}\b\.?)"
+    rf"|\b(?:{_NUM}[ \t]+)?{_CAPW}(?:[ \t]+{_CAPW}){{0,2}}[ \t]+(?:u\.[ \t]+)?\d{{1,5}}[A-Za-z]?\b"
+    rf"|(?i:\b(?:{_NUM}[ \t]+)?{_W}{_LOCAL_SUFFIX}[ \t]+\d{{1,5}}[A-Za-z]?\b)"
+)
+_UNIT = re.compile(
+    r"\b(?:Apt\.?|Apartment|Suite|Ste\.?|Unit|Flat|Floor|Fl\.|Room|Rm\.|Box|P\.?O\.? Box|PSC|"
+    r"Building|Bldg\.?)\s*#?\d{1,6}[A-Za-z]?\b"
+)
+_MILITARY = re.compile(
+    r"\b(?:USNS|USS|USNV|USCGC)\s+[^\W\d_]+|\b(?:APO|FPO|DPO)\s+(?:AA|AE|AP)\s+\d{5}\b"
+)
+_POSTAL = re.compile(
+    r"\b[A-Z]{2}\s+\d{4,5}(?:-\d{4})?\b|(?<=[,\n ])\d{5}(?:-\d{4})?(?=\s*(?:\n|$|[,.?]))"
+)
+_CORNER = re.compile(
+    r"\bcorner of\s+(.{3,60}?)\s+and\s+(.{3,40}?)(?=[,.?!]|\s*$|\n)", re.IGNORECASE
+)
+_LINE = re.compile(r"[^\n,]+")
+_TOKEN = re.compile(r"[^\W\d_]+(?:[.'’-][^\W\d_]+)*")
+_SKIP_TAIL = frozenset({"nan", "st.", "st", "rd.", "ave."})
+_FALSE_STREETS = frozenset(
+    {"the", "a", "an", "my", "your", "our", "in", "on", "at", "by", "of", "to"}
+)
+
+
+def _split_house_number(start: int, text: str, score: float) -> list[Finding]:
+    """``"864 Piazzetta Rubiani 104"`` -> the leading house number and the rest, separately."""
+    m = re.match(r"(\d{1,6}[A-Za-z]?)([ ,]+)(?=\S)", text)
+    if m and re.search(r"\d", text[m.end() :]):
+        rest = start + m.end()
+        return [
+            Finding(start, start + len(m.group(1)), "LOCATION", score),
+            Finding(rest, start + len(text), "LOCATION", score),
+        ]
+    return [Finding(start, start + len(text), "LOCATION", score)]
+
+
+def _all_common(candidate: str) -> bool:
+    """``"Article 50"``, ``"March 2017"``: ordinary words and numbers, no street."""
+    words = [w for w in _TOKEN.findall(candidate)]
+    common = gazetteer.common_words()
+    last = candidate.rsplit(maxsplit=1)[-1].lower().rstrip(".")
+    if re.fullmatch(f"(?:{_SUFFIX})", last) and candidate[0].isdigit():
+        return False
+    return all(w.lower() in common for w in words)
+
+
+def _street_findings(text: str) -> list[Finding]:
+    found: list[Finding] = []
+    for m in _STREET.finditer(text):
+        first = m.group().split()[0].lower().rstrip(".")
+        if first in _FALSE_STREETS or m.group().strip().isdigit():
+            continue
+        if not re.search(r"\d", m.group()) and not re.search(_PREFIX, first):
+            continue
+        if _all_common(m.group()):
+            continue
+        found.extend(_split_house_number(m.start(), m.group(), 0.75))
+    return found
+
+
+def _address_tail(text: str, anchors: list[Finding]) -> list[Finding]:
+    """Lines and comma parts right after a street (city, region, country) are places too."""
+    found: list[Finding] = []
+    for anchor in anchors:
+        tail = text[anchor.end : anchor.end + 80]
+        for part in list(_LINE.finditer(tail))[:4]:
+            piece = part.group().strip()
+            words = piece.split()
+            if not piece or len(words) > 4 or piece.lower() in _SKIP_TAIL:
+                continue
+            if not all(w[:1].isupper() or w[:1].isdigit() for w in words):
+                break
+            offset = anchor.end + part.start() + part.group().index(piece)
+            found.append(Finding(offset, offset + len(piece), "LOCATION", 0.6))
+    return found
+
+
+def _place_findings(text: str) -> list[Finding]:
+    found = []
+    known = gazetteer.places()
+    common = gazetteer.common_words()
+    tokens = list(_TOKEN.finditer(text))
+    i = 0
+    while i < len(tokens):
+        for n in (4, 3, 2, 1):
+            group = tokens[i : i + n]
+            if len(group) < n:
+                continue
+            phrase = text[group[0].start() : group[-1].end()]
+            if phrase.isupper() and len(phrase) > 3:
+                phrase = phrase.title()
+            if phrase in known and (n > 1 or phrase.lower() not in common):
+                found.append(Finding(group[0].start(), group[-1].end(), "LOCATION", 0.7))
+                i += n - 1
+                break
+        i += 1
+    return found
+
+
+def detect_locations(text: str) -> list[Finding]:
+    streets = _street_findings(text)
+    found = streets + _address_tail(text, streets)
+    for pattern in (_UNIT, _MILITARY, _POSTAL):
+        found += [Finding(m.start(), m.end(), "LOCATION", 0.7) for m in pattern.finditer(text)]
+    for m in _CORNER.finditer(text):
+        found += [Finding(m.start(k), m.end(k), "LOCATION", 0.7) for k in (1, 2)]
+    found += _place_findings(text)
+    return found

@@ -1,0 +1,126 @@
+# ruff: noqa: E501  (long regular expressions; typographic apostrophes are matched on purpose)
+"""Secrets: provider keys by their published prefixes and shapes, plus credentials assigned
+to a suspicious name (``api_key = "…"``) whose value looks random (Shannon entropy).
+
+``detect_secrets(text) -> list[Finding]`` with type ``SECRET``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+
+from behest.gateway.guard.findings import Finding, resolve_overlaps
+
+_B = r"(?<![A-Za-z0-9_-])"  # token start
+_E = r"(?![A-Za-z0-9_-])"  # token end
+_KNOWN = re.compile(
+    "|".join(
+        [
+            r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----[A-Za-z0-9+/=\s:,-]{0,4000}?(?:-----END[A-Z ]*-----|$)",
+            r"LS0tLS1CRUdJTi[A-Za-z0-9+/=]{20,}",  # base64 of a PEM header
+            rf"{_B}sk-(?:ant-|proj-|svcacct-|admin-)?[A-Za-z0-9_-]{{20,}}{_E}",
+            rf"{_B}(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z0-9]{{16}}{_E}",
+            rf"{_B}gh[pousr]_[A-Za-z0-9]{{36,}}{_E}|{_B}github_pat_[A-Za-z0-9_]{{60,}}{_E}",
+            rf"{_B}gl(?:pat|ptt|dt|rt|cbt|soat|ft|imt|agent)-[A-Za-z0-9_-]{{20,}}{_E}",
+            rf"{_B}xox[abposre]-[A-Za-z0-9-]{{10,}}{_E}|{_B}xapp-\d-?[A-Za-z0-9/-]{{10,}}",
+            r"https://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9/_-]{20,}",
+            rf"{_B}(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{{16,}}{_E}",
+            rf"{_B}AIza[0-9A-Za-z_-]{{35}}{_E}|{_B}ya29\.[0-9A-Za-z_-]{{20,}}",
+            rf"{_B}GOCSPX-[A-Za-z0-9_-]{{20,}}{_E}",
+            rf"{_B}hf_[A-Za-z0-9]{{30,}}{_E}|{_B}dckr_pat_[A-Za-z0-9_-]{{20,}}{_E}",
+            rf"{_B}npm_[A-Za-z0-9]{{36}}{_E}|{_B}pypi-AgE[A-Za-z0-9_-]{{50,}}",
+            r"\bSG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}\b",
+            rf"{_B}do[opr]_v1_[a-f0-9]{{64}}{_E}|{_B}dp\.(?:st|ct|pt|sa|scim|audit)\.[A-Za-z0-9._-]{{30,}}",
+            rf"{_B}odt_[A-Za-z0-9]{{32,}}{_E}|{_B}dapi[a-f0-9]{{32}}(?:-\d)?{_E}",
+            rf"{_B}shp(?:at|ca|pa|ss)_[a-fA-F0-9]{{32}}{_E}|AGE-SECRET-KEY-1[0-9A-Z]{{58}}",
+            rf"{_B}gl(?:c|sa)_[A-Za-z0-9_+/=-]{{32,}}{_E}|{_B}hv[sb]\.[A-Za-z0-9_-]{{24,}}{_E}",
+            rf"{_B}sq0(?:csp|atp|idp)-[A-Za-z0-9_-]{{22,}}{_E}|{_B}EAA[A-Za-z0-9]{{80,}}{_E}",
+            rf"{_B}(?:SK|AC)[0-9a-f]{{32}}{_E}|{_B}[0-9a-f]{{32}}-us\d{{1,2}}{_E}",
+            rf"{_B}NRI[QK]-[A-Za-z0-9_-]{{32}}{_E}|{_B}px-dep-[a-z0-9-]{{30,}}{_E}",
+            rf"{_B}(?:pscale|lin_api|sntrys|sntryu|shpat|rubygems|pul|CFPAT|FLWSECK|xkeysib)_[A-Za-z0-9_-]{{24,}}{_E}",
+            rf"{_B}eyJ[A-Za-z0-9_-]{{10,}}\.eyJ[A-Za-z0-9_-]{{10,}}\.[A-Za-z0-9_-]{{10,}}{_E}",
+            rf"{_B}sk\.eyJ[A-Za-z0-9_-]{{20,}}\.[A-Za-z0-9_-]{{10,}}{_E}",
+            r"\$2[abxy]?\$\d\d\$[./A-Za-z0-9]{53}|\$1\$[./A-Za-z0-9]{1,8}\$[./A-Za-z0-9]{22}",
+            r"\$(?:8|9)\$[./A-Za-z0-9]{14}\$[./A-Za-z0-9]{43}|\$(?:5|6)\$[^$\s]{1,16}\$[./A-Za-z0-9]{43,86}",
+            r"\b00D[A-Za-z0-9]{12}![A-Za-z0-9._]{60,}",
+            r"\b[a-z][a-z0-9+.-]{1,20}://[^\s:/@'\"]{1,64}:[^\s:/@'\"$<{]{3,128}@[\w.-]+",
+            rf"{_B}[0-9a-z]{{6}}\.[0-9a-z]{{16}}{_E}(?=.*(?:kubeadm|token))",
+        ]
+    )
+)
+_NAME = (
+    r"(?:api[_-]?key|apikey|secret|token|passw(?:or)?d|passwd|pwd|pass|auth|credential|"
+    r"private[_-]?key|access[_-]?key|client[_-]?secret|login|crumb|unseal|privatekey|[_.-]pat\b|key)"
+)
+_NAME_RE = re.compile(rf"(?i){_NAME}")
+_VALUE = re.compile(
+    r"[\w.-]{0,40}['\"]?\s*(?::=|=>|[:=]|,|\s)\s*(?:\(?['\"](?P<q>[^'\"\n]{6,200})['\"]"
+    r"|(?P<b>[^\s'\"`,;)(<>{}\[\]]{6,200}))"
+)
+_BEARER = re.compile(
+    r"(?i)\b(?:bearer|token)\s+(?P<v>[A-Za-z0-9._~+/=-]{20,})|\s-u\s+[^\s:]+:(?P<u>\S{8,})"
+)
+# a password stated in prose: "the password for user 'postgres' is 'admin'"
+_PROSE_PASSWORD = re.compile(
+    r"(?i)\bpassword\b(?: for (?:the )?(?:user|account|login) [\"']?[\w.@-]+[\"']?)? (?:is|was|should be) [\"'](?P<v>[^\"'\s]{3,64})[\"']"
+)
+_CLI_PASSWORD = re.compile(r"(?:^|\s)-(?:p|P|-password)[\s=]+(?P<v>[^\s'\"-][^\s'\"]{3,})")
+_PLACEHOLDER_VALUE = re.compile(
+    r"(?i)^(?:\$\{?[\w.:-]+\}?(?:/\S*)?|\$\(.*\)|%[\w]+%|<[^>]*>|\{\{.*\}\}|env\(.*|process\.env.*|os\.environ.*"
+    r"|your[_-]?\w*|env\.\S*|x{4,}.*|\*{3,}|.*(?:here|example|placeholder|changeme|dummy|"
+    r"sample|redacted|xxxx|todo|null|none|true|false|undefined).*)$"
+)
+
+
+def shannon_entropy(value: str) -> float:
+    counts = Counter(value)
+    return -sum(c / len(value) * math.log2(c / len(value)) for c in counts.values())
+
+
+def _random_looking(value: str) -> bool:
+    if _PLACEHOLDER_VALUE.match(value) or " " in value.strip():
+        return False
+    classes = sum(bool(re.search(p, value)) for p in (r"[a-z]", r"[A-Z]", r"\d", r"[^A-Za-z0-9]"))
+    if len(value) >= 16 and re.fullmatch(r"[a-f0-9-]+", value):
+        return True  # hex keys and UUID-shaped tokens
+    return classes >= 2 and shannon_entropy(value) >= (3.0 if len(value) < 20 else 3.5)
+
+
+def _assigned(text: str) -> list[Finding]:
+    found = []
+    for name in _NAME_RE.finditer(text):
+        m = _VALUE.match(text, name.end())
+        if m is None:
+            continue
+        group = "q" if m.group("q") is not None else "b"
+        value = m.group(group)
+        separator = text[name.end() : m.start(group)]
+        if not re.search(r"[:=,>]", separator) and len(value) < 16:
+            continue
+        if _random_looking(value) or _password_like(name.group(), value):
+            found.append(Finding(m.start(group), m.end(group), "SECRET", 0.7))
+    for m in _BEARER.finditer(text):
+        group = "v" if m.group("v") is not None else "u"
+        if _random_looking(m.group(group)):
+            found.append(Finding(m.start(group), m.end(group), "SECRET", 0.7))
+    return found
+
+
+def _password_like(assignment: str, value: str) -> bool:
+    """A quoted value given to a password field, even a weak one (``password = 'hunter2!'``)."""
+    return bool(re.search(r"(?i)passw|pwd", assignment)) and not _PLACEHOLDER_VALUE.match(value)
+
+
+def detect_secrets(text: str) -> list[Finding]:
+    found = [Finding(m.start(), m.end(), "SECRET", 0.95) for m in _KNOWN.finditer(text)]
+    found += _assigned(text)
+    prose = _PROSE_PASSWORD.finditer(text) if "assword" in text.lower() else ()
+    for m in prose:
+        if not _PLACEHOLDER_VALUE.match(m.group("v")):
+            found.append(Finding(m.start("v"), m.end("v"), "SECRET", 0.6))
+    for m in _CLI_PASSWORD.finditer(text):
+        if not _PLACEHOLDER_VALUE.match(m.group("v")) or re.search(r"(?i)psexec", text):
+            found.append(Finding(m.start("v"), m.end("v"), "SECRET", 0.6))
+    return resolve_overlaps(found)
