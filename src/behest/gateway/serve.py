@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import logging
 import multiprocessing
@@ -97,8 +98,18 @@ async def _app(foundation: Foundation) -> web.Application:
     return app
 
 
+def _use_uvloop() -> None:
+    """libuv's event loop where it is installed: cheaper per request and per stream frame."""
+    try:
+        import uvloop
+    except ImportError:
+        return
+    asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+
+
 def _serve_one(settings: Settings, foundation: Foundation | None = None) -> None:
     _setup_logging(settings.log_level)
+    _use_uvloop()
     foundation = foundation or open_foundation(settings)
     if foundation.new_admin_token:
         print(
