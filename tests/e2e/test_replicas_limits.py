@@ -258,7 +258,9 @@ def _report_figures(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     (path / "replicas_limits_figures.json").write_text(json.dumps(REPORT, indent=2))
 
 
-def test_user_rpm_is_exact_across_three_replicas(cluster: Cluster, project_factory: Any) -> None:
+def test_redis_user_rpm_is_exact_across_three_replicas(
+    cluster: Cluster, project_factory: Any
+) -> None:
     limit, sent = 40, 120
     project = project_factory({"user": {"rpm": limit}})
     token = project.token("heavy-user")
@@ -275,7 +277,9 @@ def test_user_rpm_is_exact_across_three_replicas(cluster: Cluster, project_facto
     assert sum(r.rate_limit == "limited" for r in rows) == sent - outcome.admitted
 
 
-def test_project_rpm_is_exact_across_three_replicas(cluster: Cluster, project_factory: Any) -> None:
+def test_redis_project_rpm_is_exact_across_three_replicas(
+    cluster: Cluster, project_factory: Any
+) -> None:
     limit, sent, users = 60, 150, 10
     project = project_factory({"project": {"rpm": limit}, "user": {"rpm": 40}})
     tokens = [project.token(f"user-{i}") for i in range(users)]  # 15 each: under 40
@@ -297,14 +301,15 @@ def _budget_used(cluster: Cluster, project_id: str, user: str) -> int:
     return int(rows[0]["used"])
 
 
-def test_daily_token_budget_stops_the_user_across_replicas(
+def test_redis_daily_token_budget_stops_the_user_across_replicas(
     cluster: Cluster, project_factory: Any
 ) -> None:
     budget, max_tokens = 2000, 8
     project = project_factory({"budgets": {"user": {"daily": {"tokens": budget}}}})
     token = project.token("budget-user")
-    cluster_faults = f"{cluster.mock.url}/__mock__/faults"
-    http("POST", cluster_faults, {"status": 500, "remaining": 1})  # a failure is released
+    faults = f"{cluster.mock.url}/__mock__/faults"
+    http("POST", faults, {"clear": True})
+    http("POST", faults, {"status": 500, "remaining": 1})  # a failure is released
     failed = fire(cluster, [(token, chat_body(0, max_tokens=max_tokens))])
     assert failed.statuses == [502]
     assert _budget_used(cluster, project.id, "budget-user") == 0
