@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import secrets
 from typing import Any
 
@@ -13,8 +14,12 @@ from behest.gateway.errors import InvalidRequest
 _ROLES = frozenset({"system", "developer", "user", "assistant", "tool", "function"})
 
 
+_PROCESS = secrets.token_hex(6)  # unique per process; a counter makes ids unique within it
+_COUNTER = itertools.count(1)
+
+
 def new_request_id() -> str:
-    return "req_" + secrets.token_hex(12)
+    return f"req_{_PROCESS}{next(_COUNTER):010x}"
 
 
 def load_object(raw: bytes) -> dict[str, Any]:

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import UTC
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, insert, select
+from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from behest.gateway.store import tables
@@ -55,6 +56,30 @@ class UsageQuery:
     start_day: str | None = None  # inclusive, YYYY-MM-DD (UTC)
     end_day: str | None = None  # inclusive
     user_id: str | None = None
+
+
+_RAW_COLUMNS = tuple(c.name for c in tables.usage_records.columns if c.name != "id")
+_SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"  # SQLAlchemy's own SQLite DATETIME storage format
+
+
+def _insert_raw(connection: Connection, records: Sequence[UsageRecord]) -> None:
+    """One driver-level executemany: the raw table takes every request, so per-row
+    statement processing is skipped (values are converted here as the dialect would)."""
+    sqlite_db = connection.dialect.name == "sqlite"
+    marker = "?" if sqlite_db else "%s"
+    statement = (
+        f"INSERT INTO {tables.usage_records.name} ({', '.join(_RAW_COLUMNS)}) "
+        f"VALUES ({', '.join([marker] * len(_RAW_COLUMNS))})"
+    )
+    rows = []
+    for record in records:
+        row = _raw_row(record)
+        if sqlite_db:
+            created = row["created_at"].astimezone(UTC).replace(tzinfo=None)
+            row["created_at"] = created.strftime(_SQLITE_TIME)
+            row["stream"] = int(row["stream"])
+        rows.append(tuple(row[name] for name in _RAW_COLUMNS))
+    connection.exec_driver_sql(statement, rows)
 
 
 def _raw_row(record: UsageRecord) -> dict[str, Any]:
@@ -128,7 +153,7 @@ class UsageQueries:
         if not records:
             return
         with self.engine.begin() as connection:
-            connection.execute(insert(tables.usage_records), [_raw_row(r) for r in records])
+            _insert_raw(connection, records)
             _upsert_daily(connection, daily_rows(records))
 
     def usage_report(self, query: UsageQuery) -> list[UsageTotals]:
