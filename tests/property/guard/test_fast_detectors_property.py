@@ -3,12 +3,15 @@ before the speed work) finds, on random texts built from the pieces that trigger
 
 from __future__ import annotations
 
+import guard_reference.locations as reference_locations
+import guard_reference.people as reference_people
 import guard_reference.pii as reference_pii
 import guard_reference.secrets as reference_secrets
+import guard_reference.structured as reference_structured
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from behest.gateway.guard import detect_pii, detect_secrets
+from behest.gateway.guard import detect_pii, detect_secrets, locations, people, structured
 
 PIECES = [
     " ", "  ", ", ", "\n", "\t", ".", "-", "'", "\u2019", "12", "4", "221B", "Baker", "Street",
@@ -20,7 +23,11 @@ PIECES = [
     "password", "=", ": ", '"', "Zq8xT4pLm9vR2sK7wN5b", "sk-", "AKIA", "ABCDEFGHIJKLMNOP",
     "ghp_", "a" * 36, "eyJhbGciOiJIUzI1NiJ9", "token", "Bearer", "-p", "://", "user:pa55w0rd@",
     "db", "kubeadm", "abcdef.0123456789abcdef", "$2b$12$", "xox", "b-", "_live_", "sk", "\u017f",
-    "İ", "K", "é", "the", "a", "of", "Key", "secret", "PAT",
+    "İ", "K", "é", "the", "a", "of", "Key", "secret", "PAT", "@", "a.b", "WWW.", "www.",
+    "HTTP://", "http", "x.COM", ".co.uk", "ex-ample.io/p?q=1", "00", "(", ")", "+1", "::", ":",
+    "fe80", "1990", "DOB", "née", "Born on", "3 March 1990", "Mar 3, 1990", "%", "_", "GB",
+    "82WEST", "12345678", "555-0199", "٣", "Ä", "8 Rue", "Calle", "Oak", "Avenue", "u.",
+    "Straße", "Main", "Lane", "12b", "Suite 5", "Springfield", "la Paz", "el Raval",
 ]  # fmt: skip
 texts = st.lists(st.sampled_from(PIECES), max_size=40).map("".join) | st.text(max_size=200)
 
@@ -35,3 +42,19 @@ def test_pii_findings_equal_the_reference(text: str) -> None:
 @given(texts)
 def test_secret_findings_equal_the_reference(text: str) -> None:
     assert detect_secrets(text) == reference_secrets.detect_secrets(text)
+
+
+DETECTORS = [
+    (structured.STRUCTURED_DETECTORS[i], reference_structured.STRUCTURED_DETECTORS[i])
+    for i in range(len(structured.STRUCTURED_DETECTORS))
+] + [
+    (people.detect_persons, reference_people.detect_persons),
+    (locations.detect_locations, reference_locations.detect_locations),
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(texts)
+def test_each_pii_detector_equals_the_reference(text: str) -> None:
+    for fast, slow in DETECTORS:
+        assert fast(text) == slow(text), fast.__name__

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import phonenumbers
 
 from behest.gateway.guard.findings import Finding
+from behest.gateway.guard.windows import digit_starts, literal_starts, match_at, run_starts
 
 Detector = Callable[[str], list[Finding]]
 
@@ -57,6 +58,20 @@ _DATE = re.compile(
 _BIRTH_CONTEXT = re.compile(
     r"\b(?:born|birth|dob|d\.o\.b|birthday|geboren|né|née)\b", re.IGNORECASE
 )
+# Where matches can start (``windows.match_at`` tries the patterns there only). A match's
+# look-behind rejects a start inside a stretch of these characters, so an e-mail starts
+# where the stretch before its "@" does, a bare domain where the stretch holding its
+# ".tld" does, an IPv6 address where the stretch holding its colons does.
+_EMAIL_RUN = re.compile(r"[\w.%+-]*")
+_DOMAIN_RUN = re.compile(r"[\w.-]*")
+_IPV6_RUN = re.compile(r"[\w:]*")
+_TLD_DOT = re.compile(
+    r"\.(?:com|org|net|edu|gov|io|co|info|biz|me|app|dev|ai|uk|de|fr|eu)", re.IGNORECASE
+)
+# what the birth-context pattern needs, lowered; the characters that case-insensitive
+# matching relates to ASCII letters but ``str.lower`` does not map to one
+_BIRTH_WORDS = ("born", "birth", "dob", "d.o.b", "geboren", "né")
+_FOLD_ODDITIES = ("\u0130", "\u0131", "\u017f", "\u212a")
 _IBAN_LENGTHS = {
     "AD": 24, "AE": 23, "AL": 28, "AT": 20, "AZ": 28, "BA": 20, "BE": 16, "BG": 22, "BH": 22,
     "BR": 29, "CH": 21, "CR": 22, "CY": 28, "CZ": 24, "DE": 22, "DK": 18, "DO": 28, "EE": 20,
@@ -89,12 +104,23 @@ def iban_valid(iban: str) -> bool:
 
 
 def detect_email(text: str) -> list[Finding]:
-    return [Finding(m.start(), m.end(), "EMAIL", 0.99) for m in _EMAIL.finditer(text)]
+    starts = run_starts(_EMAIL_RUN, text, literal_starts(text, "@"))
+    return [Finding(m.start(), m.end(), "EMAIL", 0.99) for m in match_at(_EMAIL, text, starts)]
+
+
+def _url_starts(text: str) -> Iterator[int]:
+    """``http://``/``https://`` 4/5 before ``://``, ``www.`` 3 before its dot, and where the
+    stretch holding a ``.tld`` starts."""
+    for at in literal_starts(text, "://"):
+        yield from (at - 4, at - 5)
+    dots = list(literal_starts(text, "."))
+    yield from (at - 3 for at in dots)
+    yield from run_starts(_DOMAIN_RUN, text, (at for at in dots if _TLD_DOT.match(text, at)))
 
 
 def detect_url(text: str) -> list[Finding]:
     found = []
-    for m in _URL.finditer(text):
+    for m in match_at(_URL, text, _url_starts(text)):
         end = m.end()
         while end > m.start() and text[end - 1] in _URL_TRAIL:
             end -= 1
@@ -105,7 +131,7 @@ def detect_url(text: str) -> list[Finding]:
 
 def detect_credit_card(text: str) -> list[Finding]:
     found = []
-    for m in _CARD.finditer(text):
+    for m in match_at(_CARD, text, digit_starts(text)):
         digits = re.sub(r"\D", "", m.group())
         if 12 <= len(digits) <= 19 and len(set(digits)) > 1 and luhn_valid(digits):
             found.append(Finding(m.start(), m.end(), "CREDIT_CARD", 0.95))
@@ -114,7 +140,7 @@ def detect_credit_card(text: str) -> list[Finding]:
 
 def detect_iban(text: str) -> list[Finding]:
     found = []
-    for m in _IBAN.finditer(text):
+    for m in match_at(_IBAN, text, (at - 2 for at in digit_starts(text))):
         candidate = m.group()
         # the regex is greedy: try the country's exact length first
         want = _IBAN_LENGTHS.get(candidate[:2])
@@ -134,15 +160,16 @@ def detect_iban(text: str) -> list[Finding]:
 
 def detect_ssn(text: str) -> list[Finding]:
     found = []
-    for m in _SSN.finditer(text):
+    for m in match_at(_SSN, text, digit_starts(text)):
         if m.group(1) or _SSN_CONTEXT.search(text, max(0, m.start() - 40), m.start()):
             found.append(Finding(m.start(), m.end(), "US_SSN", 0.85 if m.group(1) else 0.7))
     return found
 
 
 def detect_ip(text: str) -> list[Finding]:
-    found = [Finding(m.start(), m.end(), "IP_ADDRESS", 0.9) for m in _IPV4.finditer(text)]
-    for m in _IPV6.finditer(text):
+    ipv4 = match_at(_IPV4, text, digit_starts(text))
+    found = [Finding(m.start(), m.end(), "IP_ADDRESS", 0.9) for m in ipv4]
+    for m in match_at(_IPV6, text, run_starts(_IPV6_RUN, text, literal_starts(text, ":"))):
         if m.group().count(":") < 2 or not re.search(r"[0-9A-Fa-f]", m.group()):
             continue
         try:
@@ -179,7 +206,9 @@ def _phone_score(candidate: str, has_context: bool) -> float:
 
 def detect_phone(text: str) -> list[Finding]:
     found = []
-    for m in _PHONE.finditer(text):
+    # at most "+ (" stands before the first digit, which starts a run of digits
+    starts = (at - k for at in digit_starts(text) for k in range(4))
+    for m in match_at(_PHONE, text, starts):
         candidate = m.group().strip(" .-")
         start = m.start() + m.group().index(candidate)
         end = start + len(candidate)
@@ -194,6 +223,11 @@ def detect_phone(text: str) -> list[Finding]:
 
 
 def detect_date_of_birth(text: str) -> list[Finding]:
+    lowered = text.lower()
+    if not any(odd in text for odd in _FOLD_ODDITIES) and not any(
+        word in lowered for word in _BIRTH_WORDS
+    ):
+        return []  # no birth context anywhere
     found = []
     for m in _DATE.finditer(text):
         window = text[max(0, m.start() - 50) : m.start()]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
+from functools import lru_cache
 
 _CHUNK = re.compile(r"[^ \t,]*")
 _AROUND = {n: re.compile(rf"[^ \t,]*(?:[ \t,]+[^ \t,]*){{0,{n}}}") for n in range(1, 16)}
@@ -21,7 +22,56 @@ _DIGITS = re.compile(r"\d+")
 
 def digit_positions(text: str) -> Iterator[int]:
     """Where each run of digits starts (an anchor for patterns that need a digit)."""
-    return (m.start() for m in _DIGITS.finditer(text))
+    return iter(digit_starts(text))
+
+
+@lru_cache(maxsize=2)
+def digit_starts(text: str) -> tuple[int, ...]:
+    """Where each run of decimal digits starts, sorted; several detectors ask for one text."""
+    if not text.isascii():  # other decimal digits exist; the pattern knows them all
+        return tuple(m.start() for m in _DIGITS.finditer(text))
+    found = [at for digit in "0123456789" for at in _finds(text, digit)]
+    found.sort()
+    return tuple(at for at in found if at == 0 or not "0" <= text[at - 1] <= "9")
+
+
+@lru_cache(maxsize=2)
+def mirror(text: str) -> str:
+    """``text`` reversed: a pattern matched at ``len(text) - at`` reads backwards from ``at``."""
+    return text[::-1]
+
+
+def run_starts(run: re.Pattern[str], text: str, ats: Iterable[int]) -> Iterator[int]:
+    """For each of ``ats`` (sorted), where the longest stretch of ``run`` characters (a
+    pattern ``[...]*``) that reaches it begins; one answer per stretch, so linear in the text."""
+    end = -1
+    for at in ats:
+        if at < end:
+            continue
+        back = len(text) - at
+        yield at - (_end(run, mirror(text), back, len(text)) - back)
+        end = _end(run, text, at, len(text))
+
+
+def literal_starts(text: str, literal: str) -> Iterator[int]:
+    return _finds(text, literal)
+
+
+def match_at(pattern: re.Pattern[str], text: str, starts: Iterable[int]) -> Iterator[re.Match[str]]:
+    """``pattern.finditer(text)`` when every match of ``pattern`` (never empty) starts at one
+    of ``starts``: the pattern is tried there only, in order, never inside a match it gave."""
+    end = 0
+    for start in sorted(set(starts)):
+        if start >= end and (m := pattern.match(text, start)):
+            yield m
+            end = m.end()
+
+
+def _finds(text: str, literal: str) -> Iterator[int]:
+    at = text.find(literal)
+    while at >= 0:
+        yield at
+        at = text.find(literal, at + 1)
 
 
 def literal_positions(text: str, literals: Iterable[str]) -> list[int]:
