@@ -27,6 +27,7 @@ from typing import Any
 import orjson
 from aiohttp import web
 
+from behest.testing.control import add_control_routes
 from behest.testing.faults import Fault, Faults
 from behest.testing.mock_anthropic.replies import sample
 
@@ -426,27 +427,6 @@ async def list_models(request: web.Request) -> web.StreamResponse:
     return web.json_response({"object": "list", "data": data})
 
 
-async def set_faults(request: web.Request) -> web.StreamResponse:
-    faults = request.app[FAULTS]
-    body = orjson.loads(await request.read() or b"{}")
-    if body.get("clear"):
-        faults.clear()
-    else:
-        faults.add(Fault.from_json(body))
-    return web.json_response({"active": len(faults.active)})
-
-
-async def last_request(request: web.Request) -> web.StreamResponse:
-    faults = request.app[FAULTS]
-    return web.json_response(
-        {
-            "body": faults.last_request,
-            "headers": faults.last_headers,
-            "requests_seen": faults.requests_seen,
-        }
-    )
-
-
 def build_app(faults: Faults | None = None, *, reply_words: int = 0) -> web.Application:
     app = web.Application(client_max_size=64 * 1024 * 1024)
     app[FAULTS] = faults or Faults()
@@ -456,8 +436,7 @@ def build_app(faults: Faults | None = None, *, reply_words: int = 0) -> web.Appl
         app.router.add_post(f"{prefix}/embeddings", embeddings)
         app.router.add_post(f"{prefix}/moderations", moderations)
         app.router.add_get(f"{prefix}/models", list_models)
-    app.router.add_post("/__mock__/faults", set_faults)
-    app.router.add_get("/__mock__/last_request", last_request)
+    add_control_routes(app, FAULTS)
     return app
 
 

@@ -35,6 +35,7 @@ from typing import Any
 import orjson
 from aiohttp import web
 
+from behest.testing.control import add_control_routes
 from behest.testing.faults import Fault, Faults
 from behest.testing.mock_anthropic.replies import (
     JSON,
@@ -184,31 +185,13 @@ async def models(request: web.Request) -> web.Response:
     return web.json_response(listing, dumps=_dumps)
 
 
-async def set_faults(request: web.Request) -> web.Response:
-    data = await request.json()
-    faults = request.app[FAULTS_KEY]
-    if data.get("clear"):
-        faults.clear()
-    else:
-        faults.add(Fault.from_json(data))
-    return web.json_response({"active": len(faults.active)})
-
-
-async def last_request(request: web.Request) -> web.Response:
-    faults = request.app[FAULTS_KEY]
-    return web.json_response(
-        {"body": faults.last_request, "headers": faults.last_headers}, dumps=_dumps
-    )
-
-
 def build_app(faults: Faults | None = None) -> web.Application:
     app = web.Application()
     app[FAULTS_KEY] = faults if faults is not None else Faults()
     app[CACHE_KEY] = set()
     app.router.add_post("/v1/messages", messages)
     app.router.add_get("/v1/models", models)
-    app.router.add_post("/__mock__/faults", set_faults)
-    app.router.add_get("/__mock__/last_request", last_request)
+    add_control_routes(app, FAULTS_KEY)
     return app
 
 

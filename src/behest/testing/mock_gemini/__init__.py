@@ -42,6 +42,7 @@ from typing import Any
 import orjson
 from aiohttp import web
 
+from behest.testing.control import add_control_routes
 from behest.testing.faults import Fault, Faults
 from behest.testing.mock_gemini.answers import embed, generate, stream_events
 from behest.testing.mock_gemini.validation import ApiError, check_semantics, validate
@@ -202,23 +203,6 @@ async def _models(request: web.Request) -> web.Response:
     return web.json_response({"models": models}, dumps=_dumps)
 
 
-async def _set_faults(request: web.Request) -> web.Response:
-    data = await request.json()
-    faults = request.app[_FAULTS]
-    if data.get("clear"):
-        faults.clear()
-    else:
-        faults.add(Fault.from_json(data))
-    return web.json_response({"active": len(faults.active)})
-
-
-async def _last_request(request: web.Request) -> web.Response:
-    faults = request.app[_FAULTS]
-    return web.json_response(
-        {"body": faults.last_request, "headers": faults.last_headers}, dumps=_dumps
-    )
-
-
 def _dumps(value: Any) -> str:
     return orjson.dumps(value).decode()
 
@@ -228,8 +212,7 @@ def build_app(faults: Faults | None = None) -> web.Application:
     app[_FAULTS] = faults if faults is not None else Faults()
     app.router.add_post("/v1beta/models/{name}", _api)
     app.router.add_get("/v1beta/models", _models)
-    app.router.add_post("/__mock__/faults", _set_faults)
-    app.router.add_get("/__mock__/last_request", _last_request)
+    add_control_routes(app, _FAULTS)
     return app
 
 
