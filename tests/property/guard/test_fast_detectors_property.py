@@ -28,6 +28,7 @@ PIECES = [
     "fe80", "1990", "DOB", "née", "Born on", "3 March 1990", "Mar 3, 1990", "%", "_", "GB",
     "82WEST", "12345678", "555-0199", "٣", "Ä", "8 Rue", "Calle", "Oak", "Avenue", "u.",
     "Straße", "Main", "Lane", "12b", "Suite 5", "Springfield", "la Paz", "el Raval",
+    "Dr", "mrs.", "M\u017f", "Mi\u0131s", "Sir",
 ]  # fmt: skip
 texts = st.lists(st.sampled_from(PIECES), max_size=40).map("".join) | st.text(max_size=200)
 

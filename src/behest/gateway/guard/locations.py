@@ -121,29 +121,48 @@ def _place_starts() -> frozenset[str]:
     return frozenset(m.group() for p in gazetteer.places() if (m := _TOKEN.match(p)))
 
 
+@cache
+def _place_candidates() -> re.Pattern[str]:
+    """Where a token that may begin a place starts: a token the pattern ``_TOKEN`` finds
+    (no letter before it, nor a letter and an apostrophe, dot or hyphen) whose first
+    letter is not ASCII lower-case, or a lower-case first token of the gazetteer ("la")."""
+    lower = sorted((w for w in _place_starts() if "a" <= w[0] <= "z"), key=len, reverse=True)
+    words = "|".join(map(re.escape, lower)) or "(?!)"
+    return re.compile(
+        r"[^\W\d_a-z](?<![^\W\d_].)(?<![^\W\d_][.'’-].)"
+        rf"|(?<![^\W\d_])(?<![^\W\d_][.'’-])(?:{words})(?![^\W\d_]|[.'’-][^\W\d_])"
+    )
+
+
 def _place_findings(text: str) -> list[Finding]:
+    """Gazetteer phrases of up to 4 tokens, longest first, never overlapping.
+
+    A phrase is only found as written (or title-cased when written in capitals), so a token
+    in ASCII lower case begins one only if it is itself a gazetteer entry's first token:
+    only the candidates of ``_place_candidates`` are looked at.
+    """
     found = []
     known, starts = gazetteer.places(), _place_starts()
     common = gazetteer.common_words()
-    tokens = list(_TOKEN.finditer(text))
-    i = 0
-    while i < len(tokens):
-        first = tokens[i].group()
-        if first not in starts and first.title() not in starts:
-            i += 1
+    cursor = 0
+    for candidate in _place_candidates().finditer(text):
+        if candidate.start() < cursor:
             continue
-        for n in (4, 3, 2, 1):
-            group = tokens[i : i + n]
-            if len(group) < n:
-                continue
-            phrase = text[group[0].start() : group[-1].end()]
+        first = _TOKEN.match(text, candidate.start())
+        assert first is not None  # a candidate starts a token
+        if first.group() not in starts and first.group().title() not in starts:
+            continue
+        tokens = [first]
+        while len(tokens) < 4 and (following := _TOKEN.search(text, tokens[-1].end())):
+            tokens.append(following)
+        for n in range(len(tokens), 0, -1):
+            phrase = text[first.start() : tokens[n - 1].end()]
             if phrase.isupper() and len(phrase) > 3:
                 phrase = phrase.title()
             if phrase in known and (n > 1 or phrase.lower() not in common):
-                found.append(Finding(group[0].start(), group[-1].end(), "LOCATION", 0.7))
-                i += n - 1
+                found.append(Finding(first.start(), tokens[n - 1].end(), "LOCATION", 0.7))
+                cursor = tokens[n - 1].end()
                 break
-        i += 1
     return found
 
 

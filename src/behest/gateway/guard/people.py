@@ -20,6 +20,14 @@ _HONORIFIC = re.compile(
     r"\b(?:mr|mrs|ms|miss|mx|dr|prof|sir|madam|dame|lord|lady|rev|herr|frau|mme|mlle|sr|sra)\.?\s*$",
     re.IGNORECASE,
 )
+# Any _HONORIFIC match ends the text but for spaces, so the text stripped of them ends with
+# one of these (lowered); characters that case-insensitive matching relates to ASCII letters
+# but ``str.lower`` does not map to one send the text to the pattern regardless.
+_HONORIFIC_WORDS = str.split(
+    "mr mrs ms miss mx dr prof sir madam dame lord lady rev herr frau mme mlle sr sra"
+)
+_HONORIFIC_ENDS = tuple(word + dot for word in _HONORIFIC_WORDS for dot in ("", "."))
+_FOLD_ODDITIES = ("\u0130", "\u0131", "\u017f", "\u212a")
 _CUE = re.compile(
     r"(?:\bname(?:'s| is| was)?:?|\bnamed|\bcall(?:ed)? me|\bi am|\bi'm|\bthis is|\bdear|\bhi|\bhello"
     r"|\bhey|\bthanks|\bregards,?|\bsincerely,?|\bsigned|\bby|\bwith|\bfrom|\bmeet|\bsays|\bsaid"
@@ -50,7 +58,11 @@ def _is_cap(word: str) -> bool:
 
 # Where a capitalised word may start: a letter that begins a _WORD token (not after a
 # letter, nor after a letter and an apostrophe or hyphen) and is no ASCII lower-case letter.
-_CAP_WORD = re.compile(r"(?<![^\W\d_])(?<![^\W\d_]['’-])(?=[^\W\d_a-z])" + _WORD.pattern)
+# (The first letter is matched before the look-behinds, so the scan skips other characters
+# fast; the rest is ``_WORD`` after its first letter.)
+_CAP_WORD = re.compile(
+    r"[^\W\d_a-z](?<![^\W\d_].)(?<![^\W\d_]['’-].)[^\W\d_]*(?:['’-][^\W\d_]+)*\.?"
+)
 
 
 def _runs(text: str) -> list[_Run]:
@@ -84,9 +96,21 @@ def _make_run(text: str, matches: list[re.Match[str]]) -> _Run:
     return _Run(matches[0].start(), end, words)
 
 
+_OPENERS = " \t\"'(“"
+
+
 def _sentence_start(text: str, start: int) -> bool:
-    before = text[:start].rstrip(" \t\"'(“")
-    return not before or before[-1] in ".!?\n:;"
+    """Whether only openers (spaces, quotes, brackets) stand between ``start`` and the end
+    of a sentence or line (or the beginning of the text); looks back a little at a time."""
+    span = 64
+    while True:
+        lo = max(0, start - span)
+        before = text[lo:start].rstrip(_OPENERS)
+        if before:
+            return before[-1] in ".!?\n:;"
+        if lo == 0:
+            return True
+        span *= 4
 
 
 def _word_kind(word: str) -> str:
@@ -102,11 +126,18 @@ def _word_kind(word: str) -> str:
     return "unknown"
 
 
+def _ends_with_honorific(before: str) -> bool:
+    tail = before.rstrip()[-8:]
+    if not tail.lower().endswith(_HONORIFIC_ENDS) and not any(o in tail for o in _FOLD_ODDITIES):
+        return False
+    return _HONORIFIC.search(before) is not None
+
+
 def _score(text: str, run: _Run) -> float:
     kinds = [_word_kind(w) for w in run.words]
     before = text[max(0, run.start - 40) : run.start]
     namey = sum(k in ("first", "last", "unknown", "initial") for k in kinds)
-    if _HONORIFIC.search(before):
+    if _ends_with_honorific(before):
         return 0.9
     if all(k == "common" for k in kinds):
         return 0.0
