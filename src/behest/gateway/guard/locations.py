@@ -8,11 +8,12 @@ postcode) so that each can be redacted and restored on its own.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from functools import cache
 
 from behest.gateway.guard import gazetteer
 from behest.gateway.guard.findings import Finding
-from behest.gateway.guard.windows import digit_positions, finditer_near
+from behest.gateway.guard.windows import digit_starts, match_at, mirror
 
 _W = r"[^\W\d_][^\W\d_'’.-]*(?:['’-][^\W\d_]+)*\.?"  # one word, unicode letters
 _CAPW = r"(?-i:[^\W\d_a-zß-ÿ])[^\W\d_'’.-]*(?:['’-][^\W\d_]+)*\.?"  # capitalised word
@@ -32,9 +33,11 @@ _LOCAL_SUFFIX = (
     r"|damm|ufer|markt|berg|gränd|stien|bakken|sgata|stigen|tanya|kuja|rinne|ská|ova|ská)"
 )
 _NUM = r"\d{1,6}[A-Za-z]?"
-# Every _STREET match holds a digit, and any attempt crosses at most 6 runs of [ \t,]:
-# scanning the spans around digits (``finditer_near``) finds exactly what a full scan does.
-_STREET_REACH = 7
+# Where a _STREET match can start: at a run of digits, or at a word at most 5 runs of
+# spaces or tabs before one, with no digit or other white space between (``_street_starts``).
+_BACK_TO_WORDS = re.compile(r"[^\s\d]*(?:[ \t]+[^\s\d]*){0,5}")
+_WORD_START = re.compile(r"(?<!\w)[^\W\d_]")
+_PREFIX_AT = re.compile(rf"(?i:{_PREFIX})")  # a digit glued to a word ends a prefixed street
 _STREET = re.compile(
     rf"(?i:\b{_NUM}(?:[ ,]+{_NUM})?[ \t]+(?:{_W}[ \t]+){{0,4}}(?:{_SUFFIX})\b\.?)"
     rf"|(?i:(?<!\w)(?:{_PREFIX})[ \t]+(?:{_W}[ \t]*){{1,4}}\d{{1,5}}\b\.?)"
@@ -84,9 +87,20 @@ def _all_common(candidate: str) -> bool:
     return all(w.lower() in common for w in words)
 
 
+def _street_starts(text: str) -> Iterator[int]:
+    for at in digit_starts(text):
+        yield at
+        back = len(text) - at
+        found = _BACK_TO_WORDS.match(mirror(text), back)
+        lo = at - (found.end() - back) if found else at
+        words = (m.start() for m in _WORD_START.finditer(text, lo, at))
+        spaced = at > 0 and text[at - 1] in " \t"
+        yield from (w for w in words if spaced or _PREFIX_AT.match(text, w))
+
+
 def _street_findings(text: str) -> list[Finding]:
     found: list[Finding] = []
-    for m in finditer_near(_STREET, text, digit_positions(text), _STREET_REACH):
+    for m in match_at(_STREET, text, _street_starts(text)):
         first = m.group().split()[0].lower().rstrip(".")
         if first in _FALSE_STREETS or m.group().strip().isdigit():
             continue
