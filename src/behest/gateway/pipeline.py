@@ -17,6 +17,7 @@ request that reaches the pipeline is settled exactly once, whatever way it ends.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -176,10 +177,17 @@ class Pipeline:
         return restorer.restore_completion(body) if restorer else body
 
     async def settle(self, flight: Flight, error: BaseException | None = None) -> None:
-        """Books the request once: limits settled or released, thread freed, usage queued."""
+        """Books the request once: limits settled or released, thread freed, usage queued.
+
+        Shielded: a client that leaves while this runs (the server then cancels its
+        handler) must not leave the reservation, the thread lease or the record behind.
+        """
         if flight.settled:
             return
         flight.settled = True
+        await asyncio.shield(self._book(flight, error))
+
+    async def _book(self, flight: Flight, error: BaseException | None) -> None:
         if isinstance(error, GatewayError):
             flight.status, flight.error_type = error.status, error.error_type
         elif error is not None:
@@ -224,6 +232,8 @@ class Pipeline:
             yield tail + DONE_FRAME
         except UpstreamError as failure:
             error = failure
+            await opened.close()
+            await self.settle(flight, failure)  # before the frame: the client may retry at once
             yield encode_data(orjson.dumps(failure.body()))
         except BaseException as failure:  # the client left: still settle what was used
             error = failure
