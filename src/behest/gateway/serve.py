@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import importlib
 import logging
 import multiprocessing
@@ -107,7 +108,19 @@ def _use_uvloop() -> None:
     asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
 
 
+def _limit_malloc_arenas() -> None:
+    """glibc gives every thread that allocates its own heap arena; the worker threads
+    (database, usage batches) would each keep tens of MB resident. Two arenas suffice."""
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:
+        return
+    m_arena_max = -8
+    libc.mallopt(m_arena_max, 2)
+
+
 def _serve_one(settings: Settings, foundation: Foundation | None = None) -> None:
+    _limit_malloc_arenas()
     _setup_logging(settings.log_level)
     _use_uvloop()
     foundation = foundation or open_foundation(settings)
