@@ -34,6 +34,7 @@ class Case:
 CASES = (
     Case("plain-1", 1),
     Case("plain-16", 16),
+    Case("plain-32", 32),
     Case("plain-64", 64),
     Case("stream-16", 16, stream=True),
     Case("prompt-100k-16", 16, prompt_kb=100),
