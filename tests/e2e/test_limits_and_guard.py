@@ -126,3 +126,38 @@ def test_prompt_injection_block(tenant: Tenant, reset_settings: None) -> None:
             model="gpt-4o-mini", messages=[{"role": "user", "content": attack}]
         )
     assert blocked.value.code == "prompt_injection_detected"
+
+
+def test_the_sdk_retries_rate_limits_but_not_exhausted_budgets(
+    tenant: Tenant, reset_settings: None
+) -> None:
+    """The SDK's own retry decision, applied to the gateway's real 429 responses."""
+    _settings(tenant, limits={"user": {"rpm": 1}, "budgets": {"user": {"daily": {"tokens": 60}}}})
+    rate_client = tenant.client("retry-rate-user")
+    rate_client.chat.completions.create(model="gpt-4o-mini", messages=HELLO, max_tokens=5)  # type: ignore[arg-type]
+    with pytest.raises(openai.RateLimitError) as rate:
+        rate_client.chat.completions.create(model="gpt-4o-mini", messages=HELLO, max_tokens=5)  # type: ignore[arg-type]
+    assert rate.value.code == "rate_limit_exceeded"
+    assert rate_client._should_retry(rate.value.response)
+    _settings(tenant, limits={"budgets": {"user": {"daily": {"tokens": 60}}}})
+    budget_client = tenant.client("retry-budget-user")
+    with pytest.raises(openai.RateLimitError) as budget:
+        for _ in range(20):
+            budget_client.chat.completions.create(model="gpt-4o-mini", messages=HELLO, max_tokens=5)  # type: ignore[arg-type]
+    assert budget.value.code == "insufficient_quota"
+    assert not budget_client._should_retry(budget.value.response)
+
+
+def test_detect_mode_passes_the_request_and_reports_it(
+    tenant: Tenant, reset_settings: None
+) -> None:
+    _settings(tenant, guard={"pii_mode": "detect"})
+    text = "mail jane.doe@example.com now"
+    raw = tenant.client("detect-user").chat.completions.with_raw_response.create(
+        model="gpt-4o-mini", messages=[{"role": "user", "content": text}]
+    )
+    assert raw.parse().choices[0].message.content == f"Echo: {text}"
+    sent = tenant.last_upstream_request()["body"]["messages"][0]["content"]  # type: ignore[index]
+    assert sent == text  # detect only: the value reaches the model
+    report = raw.headers["x-behest-guard"]
+    assert "email:1" in report and "detect" in report
