@@ -389,16 +389,6 @@ def test_redis_killed_under_load_stance_holds_and_recovers_without_restart(
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "gateway bug: after Redis returns, the limiter's pool hands out connections opened "
-        "before the outage; they are stale (redis-py 8.1 skips the pool's connection check "
-        "while maint_notifications is 'auto'), each fails once with ConnectionError, and "
-        "RedisLimiter._mark_down takes Redis out for another retry_interval: fail_closed "
-        "projects relapse to 503 (fail_open ones to local limits) after having recovered"
-    ),
-)
 def test_redis_fail_closed_stays_served_once_redis_is_back(setup: Setup) -> None:
     closed_id = setup.closed_project
 

@@ -76,14 +76,24 @@ class RedisLimiter(Limiter):
         self._leases = itertools.count()
         self._lease_prefix = uuid.uuid4().hex[:12]
         self._down_until = 0.0
+        self._stale_pool = False  # connections opened before an outage may be dead
 
     @property
     def available(self) -> bool:
         return time.monotonic() >= self._down_until
 
+    async def _fresh_connections(self) -> None:
+        """After an outage, drop the pool's idle connections before using Redis again:
+        each one opened before the outage would otherwise fail once and mark Redis down
+        for another retry interval."""
+        if self._stale_pool:
+            self._stale_pool = False
+            await self.client.connection_pool.disconnect(inuse_connections=False)
+
     async def _reserve(self, plan: Plan, policy: LimitPolicy, tokens: int, nanos: int) -> Admission:
         if not self.available:
             return self._degraded(plan, policy, tokens, nanos)
+        await self._fresh_connections()
         keys, args = self._admit_args(plan)
         try:
             reply = await self._admit_script(keys=keys, args=args)
@@ -129,6 +139,7 @@ class RedisLimiter(Limiter):
         if self.available:
             log.warning("Redis unreachable, limits degraded per project policy: %r", exc)
         self._down_until = time.monotonic() + self.retry_interval
+        self._stale_pool = True
 
     async def adjust(self, admission: Admission, tokens: int, nanos: int) -> None:
         plan = admission.plan
