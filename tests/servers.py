@@ -50,6 +50,16 @@ def http(
 
 
 def wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float = 90.0) -> None:
+    """Returns once ``url`` answers; otherwise kills ``process`` (no orphan left) and raises."""
+    try:
+        _poll_ready(url, process, timeout)
+    except BaseException:
+        process.kill()
+        process.wait()
+        raise
+
+
+def _poll_ready(url: str, process: subprocess.Popen[bytes], timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:

@@ -63,8 +63,15 @@ def providers_gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gate
     data_dir = tmp_path_factory.mktemp("provider-gw") / "data"
     with ThreadPoolExecutor() as pool:  # the processes start side by side
         starting = {name: pool.submit(start_mock, name, logs) for name in _CREDENTIALS}
-        process = start_gateway(data_dir)
-        mocks = {name: future.result() for name, future in starting.items()}
+        gateway_start = pool.submit(start_gateway, data_dir)
+    started = [f.result() for f in (gateway_start, *starting.values()) if not f.exception()]
+    if len(started) < len(starting) + 1:  # one failed to start: stop the others, then say why
+        for running in started:
+            running.stop()
+        for future in (gateway_start, *starting.values()):
+            future.result()
+    process = gateway_start.result()
+    mocks = {name: future.result() for name, future in starting.items()}
     try:
         project = _admin(process, "/projects", {"name": "providers-e2e"})
         key = _admin(process, f"/projects/{project['id']}/keys", {"name": "e2e"})
