@@ -133,7 +133,6 @@ class Directory:
         self.verified_tokens: dict[str, Claims] = {}
         self.snapshot = load_snapshot(db, vault, self.verified_tokens)
         self._lock = asyncio.Lock()
-        self.listeners: list[Any] = []
 
     async def refresh(self, *, force: bool = False) -> None:
         async with self._lock:
@@ -150,8 +149,6 @@ class Directory:
         for key_id in revoked:
             self.key_cache.drop_key(key_id)
         self.snapshot = snapshot
-        for listener in self.listeners:
-            listener(snapshot)
 
     async def poll(self, interval_s: float) -> None:
         while True:

@@ -4,6 +4,9 @@ Every error carries the HTTP status and the OpenAI error ``type`` it is rendered
 with; only the edge turns it into ``{"error": {"message", "type", "param", "code"}}``.
 
     GatewayError                       500 api_error
+    ├── SecretError                    500 (a stored secret does not open: master key, tampering)
+    ├── GuardModelUnavailable          500 (the guard's heavier tier is configured but cannot load)
+    ├── ClientDisconnected             499 (the client left before its answer was complete)
     ├── InvalidRequest                 400 invalid_request_error
     │   ├── PayloadTooLarge            413 invalid_request_error
     │   ├── GuardrailBlocked           400 invalid_request_error (code pii_detected / …)
@@ -57,6 +60,21 @@ class GatewayError(Exception):
                 "code": self.code,
             }
         }
+
+
+class SecretError(GatewayError):
+    """A secret could not be decrypted: wrong or missing master key, or tampering."""
+
+
+class GuardModelUnavailable(GatewayError):
+    """The guard's heavier tier is configured but its model or runtime cannot be loaded."""
+
+
+class ClientDisconnected(GatewayError):
+    """The client left before its answer was complete (booked with nginx's 499)."""
+
+    status = 499
+    default_code = "client_disconnected"
 
 
 class InvalidRequest(GatewayError):

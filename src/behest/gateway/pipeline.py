@@ -28,7 +28,13 @@ from behest.gateway.auth.principal import Principal
 from behest.gateway.call import Call
 from behest.gateway.calling import OpenStream, complete, open_stream
 from behest.gateway.directory import Directory, ProjectView
-from behest.gateway.errors import AuthenticationFailed, GatewayError, RateLimited, UpstreamError
+from behest.gateway.errors import (
+    AuthenticationFailed,
+    ClientDisconnected,
+    GatewayError,
+    RateLimited,
+    UpstreamError,
+)
 from behest.gateway.flight import Flight
 from behest.gateway.guard import StreamRestorer, inspect_request
 from behest.gateway.limits import AdmissionRequest, Limiter
@@ -50,10 +56,6 @@ from behest.gateway.usage.service import UsageService
 
 GUARD_HEADER = "x-behest-guard"
 THREAD_HEADER = "x-thread-id"
-
-
-class ClientGone(Exception):
-    """The client left before its answer was complete."""
 
 
 class Pipeline:
@@ -246,7 +248,7 @@ class Pipeline:
         """The edge is done; settles a stream it never finished relaying."""
         if not flight.settled:
             await opened.close()
-            await self.settle(flight, ClientGone())
+            await self.settle(flight, ClientDisconnected("The client left mid-stream."))
 
     def list_models(self, principal: Principal) -> JsonReply:
         project = self.project(principal)

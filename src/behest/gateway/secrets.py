@@ -19,16 +19,12 @@ from pathlib import Path
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from behest.gateway.errors import GatewayError
+from behest.gateway.errors import SecretError
 
 _MAGIC = b"B1"
 _KEY_ID_LEN = 8
 _NONCE_LEN = 12
 _WRAPPED_LEN = 32 + 16
-
-
-class SecretError(GatewayError):
-    """A secret could not be decrypted: wrong or missing master key, or tampering."""
 
 
 def key_id(master_key: bytes) -> bytes:

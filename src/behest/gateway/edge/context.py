@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+from functools import cache
 
 from aiohttp import web
 
@@ -35,7 +36,13 @@ def _in_any(address: str, networks: tuple[str, ...]) -> bool:
         ip = ipaddress.ip_address(address)
     except ValueError:
         return False
-    return any(ip in ipaddress.ip_network(net, strict=False) for net in networks)
+    return any(ip in network for network in _parsed(networks))
+
+
+@cache
+def _parsed(networks: tuple[str, ...]) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """The configured proxies, parsed once rather than on every request."""
+    return tuple(ipaddress.ip_network(net, strict=False) for net in networks)
 
 
 async def read_body(request: web.Request) -> bytes:

@@ -29,16 +29,13 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, Protocol
 
+from behest.gateway.errors import GuardModelUnavailable as HeavyTierUnavailable
 from behest.gateway.guard.injection import OFFSET, InjectionVerdict, score_injection
 
 ENV_VAR = "BEHEST_GUARD_INJECTION_MODEL"
 POSITIVE_LABELS = frozenset({"injection", "jailbreak", "unsafe", "malicious", "label_1", "1"})
 Scorer = Callable[[str], InjectionVerdict]
 _NO_SIGNAL = 1.0 / (1.0 + math.exp(OFFSET))  # the fast tier's odds when nothing fired
-
-
-class HeavyTierUnavailable(RuntimeError):
-    """A heavier tier is configured but its model or runtime cannot be loaded."""
 
 
 class InjectionClassifier(Protocol):
