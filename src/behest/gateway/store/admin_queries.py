@@ -6,11 +6,12 @@ learn that their cached configuration is stale.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Engine, delete, insert, select, update
+from sqlalchemy import Column, Connection, Engine, Table, delete, insert, select, update
 from sqlalchemy.engine import Row
 
 from behest.gateway.errors import NotFound
@@ -21,6 +22,8 @@ from behest.gateway.store.records import (
     ProjectRecord,
     SigningKeyRecord,
 )
+
+Rewrap = Callable[[bytes, str], bytes]
 
 
 def _now() -> datetime:
@@ -249,19 +252,10 @@ class AdminQueries:
                 raise NotFound(f"No provider credential {credential_id!r}.")
             _bump(connection)
 
-    def rewrap_credential_secrets(self, rewrap: Any) -> int:
+    def rewrap_credential_secrets(self, rewrap: Rewrap) -> int:
         """Re-seals every credential secret with ``rewrap(blob, id)`` in one transaction."""
         creds = tables.credentials
-        with self.engine.begin() as connection:
-            rows = connection.execute(select(creds.c.id, creds.c.secret)).all()
-            for row in rows:
-                connection.execute(
-                    update(creds)
-                    .where(creds.c.id == row.id)
-                    .values(secret=rewrap(bytes(row.secret), row.id))
-                )
-            _bump(connection)
-        return len(rows)
+        return self._rewrap(creds, creds.c.id, creds.c.secret, rewrap)
 
     # signing keys
 
@@ -289,16 +283,17 @@ class AdminQueries:
             rows = connection.execute(select(keys).order_by(keys.c.created_at))
             return [_signing_key(row) for row in rows]
 
-    def rewrap_signing_keys(self, rewrap: Any) -> int:
+    def rewrap_signing_keys(self, rewrap: Rewrap) -> int:
         keys = tables.signing_keys
+        return self._rewrap(keys, keys.c.kid, keys.c.private_key, rewrap)
+
+    def _rewrap(self, table: Table, key: Column[Any], blob: Column[Any], rewrap: Rewrap) -> int:
         with self.engine.begin() as connection:
-            rows = connection.execute(select(keys.c.kid, keys.c.private_key)).all()
-            for row in rows:
-                connection.execute(
-                    update(keys)
-                    .where(keys.c.kid == row.kid)
-                    .values(private_key=rewrap(bytes(row.private_key), row.kid))
-                )
+            rows = connection.execute(select(key, blob)).all()
+            for row_key, row_blob in rows:
+                sealed = rewrap(bytes(row_blob), row_key)
+                connection.execute(update(table).where(key == row_key).values({blob.name: sealed}))
+            _bump(connection)
         return len(rows)
 
     # meta
