@@ -172,6 +172,11 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def _stop_at_end_of_input(stopped: threading.Event) -> None:
+    sys.stdin.read()
+    stopped.set()
+
+
 def main(argv: list[str] | None = None) -> None:
     args = _arguments(argv)
     root = Path(args.dir) if args.dir else Path(tempfile.mkdtemp(prefix="behest-stack-"))
@@ -182,7 +187,7 @@ def main(argv: list[str] | None = None) -> None:
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
     try:
         print(json.dumps(provision(stack, settings)), flush=True)
-        threading.Thread(target=lambda: (sys.stdin.read(), stopped.set()), daemon=True).start()
+        threading.Thread(target=_stop_at_end_of_input, args=(stopped,), daemon=True).start()
         stopped.wait()
     finally:
         stack.stop()
