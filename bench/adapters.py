@@ -21,10 +21,10 @@ from typing import Any
 
 import orjson
 
-from behest.gateway.call import Call
 from behest.gateway.providers import anthropic, gemini, openai_format
 from behest.gateway.providers.base import Adapter, Target
-from behest.gateway.sse import SSEEvent
+from behest.gateway.providers.sse import SSEEvent
+from behest.gateway.request.call import Call
 from behest.testing.mock_anthropic import replies as anthropic_mock
 from behest.testing.mock_gemini import answers as gemini_mock
 

@@ -45,7 +45,7 @@ import psycopg
 
 from behest.gateway.store import Database
 from behest.gateway.store.usage_queries import UsageQuery, UsageTotals
-from behest.gateway.usage.record import NANO, TokenCounts, UsageRecord
+from behest.gateway.store.usage_record import NANO, TokenCounts, UsageRecord
 
 PROJECT = "proj_bench"
 OTHER_PROJECT = "proj_other"

@@ -23,11 +23,8 @@ from typing import Any
 
 import orjson
 
-from behest.gateway.accounting import estimate, partial_usage, total_tokens
 from behest.gateway.auth.principal import Principal
-from behest.gateway.call import Call
-from behest.gateway.calling import OpenStream, complete, open_stream
-from behest.gateway.directory import Directory, ProjectView
+from behest.gateway.config.directory import Directory, ProjectView
 from behest.gateway.errors import (
     AuthenticationFailed,
     ClientDisconnected,
@@ -35,14 +32,16 @@ from behest.gateway.errors import (
     RateLimited,
     UpstreamError,
 )
-from behest.gateway.flight import Flight
 from behest.gateway.guard import StreamRestorer, inspect_request
 from behest.gateway.limits import AdmissionRequest, Limiter
 from behest.gateway.providers.base import JSON, Target
-from behest.gateway.replies import JsonReply, StreamReply
+from behest.gateway.providers.sse import DONE_FRAME, encode_data
+from behest.gateway.request.call import Call
+from behest.gateway.request.reply import JsonReply, StreamReply
 from behest.gateway.routing.catalog import Catalog
-from behest.gateway.routing.router import models_for, route
-from behest.gateway.sse import DONE_FRAME, encode_data
+from behest.gateway.stages.flight import Flight
+from behest.gateway.stages.route import models_for, route
+from behest.gateway.stages.settle import usage_record
 from behest.gateway.threads import (
     StreamedReply,
     ThreadService,
@@ -50,8 +49,9 @@ from behest.gateway.threads import (
     reply_message,
     trim_to_budget,
 )
-from behest.gateway.upstream import Upstream
-from behest.gateway.usage.booking import usage_record
+from behest.gateway.upstream.client import Upstream
+from behest.gateway.upstream.dispatch import OpenStream, complete, open_stream
+from behest.gateway.usage.accounting import estimate, partial_usage, total_tokens
 from behest.gateway.usage.service import UsageService
 
 GUARD_HEADER = "x-behest-guard"

@@ -9,10 +9,10 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
-from behest.gateway.call import Call
 from behest.gateway.providers.anthropic import ADAPTER
 from behest.gateway.providers.base import Target
-from behest.gateway.sse import SSEDecoder
+from behest.gateway.providers.sse import SSEDecoder
+from behest.gateway.request.call import Call
 
 FIXTURES = Path(__file__).parent / "fixtures"
 TARGET = Target("anthropic", "anthropic", "claude-sonnet-4-5", "https://api.anthropic.com", "sk-t")

@@ -8,10 +8,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from behest.gateway.call import Call
 from behest.gateway.providers.base import JSON, Target
 from behest.gateway.providers.gemini import ADAPTER
-from behest.gateway.sse import SSEDecoder
+from behest.gateway.providers.sse import SSEDecoder
+from behest.gateway.request.call import Call
 
 FIXTURES = Path(__file__).parent / "fixtures"
 BASE_URL = "https://generativelanguage.googleapis.com"

@@ -13,10 +13,10 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from gemini_support import ADAPTER, TARGET, TIME, WEATHER, assemble, make_call, replay, validators
 
-from behest.gateway.call import Call
 from behest.gateway.errors import UpstreamError
 from behest.gateway.providers.base import Target
 from behest.gateway.providers.gemini import parse_models
+from behest.gateway.request.call import Call
 from behest.testing.faults import Fault, Faults
 from behest.testing.mock_gemini import build_app
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from matrix_wire import Exchange
 
-from behest.gateway.call import Operation
+from behest.gateway.request.call import Operation
 
 JSON = dict[str, Any]
 WEATHER = {

@@ -21,11 +21,11 @@ import aiohttp
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from behest.gateway.call import Call, Operation
 from behest.gateway.errors import UpstreamError
 from behest.gateway.providers import anthropic, gemini, openai_format
 from behest.gateway.providers.base import JSON, Adapter, StreamState, Target
-from behest.gateway.sse import SSEDecoder
+from behest.gateway.providers.sse import SSEDecoder
+from behest.gateway.request.call import Call, Operation
 from behest.testing import mock_anthropic, mock_gemini, mock_openai
 from behest.testing.faults import Fault, Faults
 

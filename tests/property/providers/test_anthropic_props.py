@@ -10,10 +10,10 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from behest.gateway.call import Call
 from behest.gateway.providers.anthropic import ADAPTER
 from behest.gateway.providers.base import Target
-from behest.gateway.sse import SSEDecoder
+from behest.gateway.providers.sse import SSEDecoder
+from behest.gateway.request.call import Call
 from behest.testing.mock_anthropic.replies import answer, message, sse, stream_events, usage
 from behest.testing.mock_anthropic.rules import validate
 

@@ -8,10 +8,10 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from behest.gateway.call import Call
 from behest.gateway.providers.base import Target
 from behest.gateway.providers.gemini import ADAPTER, chat_body
-from behest.gateway.sse import SSEDecoder
+from behest.gateway.providers.sse import SSEDecoder
+from behest.gateway.request.call import Call
 
 TARGET = Target(
     "google", "gemini", "gemini-2.5-flash", "https://generativelanguage.googleapis.com", "k"

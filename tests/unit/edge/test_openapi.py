@@ -8,10 +8,10 @@ from pathlib import Path
 import jsonschema
 import orjson
 
-from behest.gateway.app import build_app
-from behest.gateway.bootstrap import open_foundation
 from behest.gateway.edge import openapi
-from behest.gateway.settings import Settings
+from behest.gateway.runtime.bootstrap import open_foundation
+from behest.gateway.runtime.settings import Settings
+from behest.gateway.serving.app import build_app
 
 
 def _registered(tmp_path: Path) -> set[tuple[str, str]]:

@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from behest.gateway.call import Call
 from behest.gateway.errors import InvalidRequest, UnsupportedFeature
 from behest.gateway.providers.anthropic import ADAPTER, DEFAULT_MAX_TOKENS, parse_models
 from behest.gateway.providers.anthropic.response import FINISH_REASONS
 from behest.gateway.providers.base import Target
+from behest.gateway.request.call import Call
 
 TARGET = Target("anthropic", "anthropic", "claude-x", "https://api.anthropic.com", "sk-1")
 TOOL = {"type": "function", "function": {"name": "f", "parameters": {"type": "object"}}}

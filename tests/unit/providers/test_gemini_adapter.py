@@ -7,13 +7,13 @@ from typing import Any
 
 import pytest
 
-from behest.gateway.call import Call
 from behest.gateway.errors import InvalidRequest, UnsupportedFeature
 from behest.gateway.providers.base import Target
 from behest.gateway.providers.gemini import ADAPTER, chat_body, parse_models
 from behest.gateway.providers.gemini.ids import decode_call_id, encode_call_id
 from behest.gateway.providers.gemini.schema import to_gemini_schema
-from behest.gateway.sse import SSEEvent
+from behest.gateway.providers.sse import SSEEvent
+from behest.gateway.request.call import Call
 
 TARGET = Target(
     "google", "gemini", "gemini-2.5-flash", "https://generativelanguage.googleapis.com", "k"

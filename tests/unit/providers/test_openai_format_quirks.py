@@ -7,10 +7,10 @@ from typing import Any
 import orjson
 import pytest
 
-from behest.gateway.call import Call
 from behest.gateway.providers.base import StreamState, Target
 from behest.gateway.providers.openai_format import ADAPTER, QUIRKS
-from behest.gateway.sse import SSEEvent
+from behest.gateway.providers.sse import SSEEvent
+from behest.gateway.request.call import Call
 
 
 def _target(*quirks: str, **fields: Any) -> Target:

@@ -7,7 +7,6 @@ from pathlib import Path
 import orjson
 import pytest
 
-from behest.gateway.call import Call
 from behest.gateway.errors import InvalidRequest
 from behest.gateway.providers.openai_format import ADAPTER, QUIRKS
 from behest.gateway.providers.profiles import (
@@ -18,6 +17,7 @@ from behest.gateway.providers.profiles import (
     profile_for,
     target_for,
 )
+from behest.gateway.request.call import Call
 
 OPENAI_FAMILY = sorted(name for name, p in PROFILES.items() if p.api_format == "openai")
 EXPECTED_URLS = {

@@ -11,12 +11,12 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from behest.gateway.app import build_app
-from behest.gateway.bootstrap import Foundation, open_foundation
 from behest.gateway.edge.usage_routes import install
-from behest.gateway.settings import Settings
+from behest.gateway.runtime.bootstrap import Foundation, open_foundation
+from behest.gateway.runtime.settings import Settings
+from behest.gateway.serving.app import build_app
+from behest.gateway.store.usage_record import TokenCounts, UsageRecord
 from behest.gateway.threads import ThreadService
-from behest.gateway.usage.record import TokenCounts, UsageRecord
 from behest.gateway.usage.service import UsageService
 
 ADMIN = {"Authorization": "Bearer adm_test_token"}

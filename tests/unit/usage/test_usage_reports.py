@@ -17,8 +17,8 @@ from behest.gateway.routing.catalog import Catalog
 from behest.gateway.routing.prices import Prices
 from behest.gateway.store import Database, tables
 from behest.gateway.store.usage_queries import UsageQuery
+from behest.gateway.store.usage_record import NANO, TokenCounts, UsageRecord
 from behest.gateway.usage.meter import meter
-from behest.gateway.usage.record import NANO, TokenCounts, UsageRecord
 from behest.gateway.usage.report import report_csv, report_json, report_query
 from behest.gateway.usage.service import UsageService
 

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from sqlalchemy import func, select
 
 from behest.gateway.store import Database, tables
-from behest.gateway.usage.record import TokenCounts, UsageRecord
+from behest.gateway.store.usage_record import TokenCounts, UsageRecord
 from behest.gateway.usage.service import UsageService
 from behest.gateway.usage.sink import SinkOptions, UsageSink
 

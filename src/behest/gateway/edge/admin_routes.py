@@ -11,10 +11,10 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from behest.gateway.auth.authenticate import bearer
 from behest.gateway.edge.context import read_body, services
 from behest.gateway.errors import AuthenticationFailed, NotFound
-from behest.gateway.parse import load_object
+from behest.gateway.request.parse import load_object
+from behest.gateway.stages.authenticate import bearer
 
 routes = web.RouteTableDef()
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]

@@ -8,7 +8,7 @@ from functools import cache
 from aiohttp import web
 
 from behest.gateway.errors import PayloadTooLarge
-from behest.gateway.services import Services
+from behest.gateway.runtime.services import Services
 
 SERVICES = web.AppKey("services", Services)
 

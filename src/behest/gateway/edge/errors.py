@@ -9,7 +9,7 @@ import orjson
 from aiohttp import web
 
 from behest.gateway.errors import GatewayError, InvalidRequest, NotFound, PayloadTooLarge
-from behest.gateway.parse import new_request_id
+from behest.gateway.request.parse import new_request_id
 
 log = logging.getLogger("behest.edge")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]

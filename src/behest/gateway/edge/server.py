@@ -15,7 +15,7 @@ from behest.gateway.edge import (
 )
 from behest.gateway.edge.context import SERVICES
 from behest.gateway.edge.errors import errors_middleware
-from behest.gateway.services import Services
+from behest.gateway.runtime.services import Services
 
 
 def build_web_app(parts: Services) -> web.Application:

@@ -10,7 +10,7 @@ from aiohttp import web
 
 from behest.gateway.edge.errors import REQUEST_ID
 from behest.gateway.errors import GatewayError
-from behest.gateway.replies import StreamReply
+from behest.gateway.request.reply import StreamReply
 
 log = logging.getLogger("behest.edge")
 

@@ -7,12 +7,12 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from behest.gateway.auth.authenticate import bearer
 from behest.gateway.edge.context import read_body, services
 from behest.gateway.edge.cors import cors_headers
 from behest.gateway.edge.v1 import caller
 from behest.gateway.errors import AuthenticationFailed, GatewayError, InvalidRequest
-from behest.gateway.parse import load_object
+from behest.gateway.request.parse import load_object
+from behest.gateway.stages.authenticate import bearer
 from behest.gateway.threads import MessageRecord, PageQuery, ThreadKey, ThreadRecord, ThreadService
 
 routes = web.RouteTableDef()

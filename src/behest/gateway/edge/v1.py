@@ -8,17 +8,17 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from behest.gateway.auth.authenticate import bearer, check_id
 from behest.gateway.auth.principal import Principal
 from behest.gateway.auth.tokens import Claims
-from behest.gateway.call import Operation
 from behest.gateway.edge.context import client_ip, read_body, services
 from behest.gateway.edge.cors import cors_headers
 from behest.gateway.edge.errors import REQUEST_ID
 from behest.gateway.edge.streaming import write_stream
 from behest.gateway.errors import AuthenticationFailed, InvalidRequest
-from behest.gateway.parse import load_object, parse_call
-from behest.gateway.replies import JsonReply, StreamReply
+from behest.gateway.request.call import Operation
+from behest.gateway.request.parse import load_object, parse_call
+from behest.gateway.request.reply import JsonReply, StreamReply
+from behest.gateway.stages.authenticate import bearer, check_id
 
 routes = web.RouteTableDef()
 

@@ -17,9 +17,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from behest.gateway.call import Call
 from behest.gateway.errors import UpstreamError
-from behest.gateway.sse import SSEEvent
+from behest.gateway.providers.sse import SSEEvent
+from behest.gateway.request.call import Call
 
 JSON = dict[str, Any]
 

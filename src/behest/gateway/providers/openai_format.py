@@ -20,7 +20,6 @@ from urllib.parse import quote, urlencode
 
 import orjson
 
-from behest.gateway.call import Call
 from behest.gateway.errors import UpstreamError
 from behest.gateway.providers.base import (
     JSON,
@@ -29,7 +28,8 @@ from behest.gateway.providers.base import (
     UpstreamRequest,
     auth_headers,
 )
-from behest.gateway.sse import SSEEvent
+from behest.gateway.providers.sse import SSEEvent
+from behest.gateway.request.call import Call
 
 _PATHS = {"chat": "/chat/completions", "embeddings": "/embeddings", "moderations": "/moderations"}
 _JSON_HEADERS = {"Content-Type": "application/json", "Accept": "application/json"}

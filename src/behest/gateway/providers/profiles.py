@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Literal, TypedDict, get_args
 
-from behest.gateway.call import Operation
 from behest.gateway.errors import InvalidRequest
 from behest.gateway.providers.base import Target
 from behest.gateway.providers.openai_format import QUIRKS
+from behest.gateway.request.call import Operation
 
 ApiFormat = Literal["openai", "anthropic", "gemini"]
 AuthStyle = Literal["bearer", "api-key", "x-api-key", "x-goog-api-key", "none"]

@@ -17,7 +17,7 @@ from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from behest.gateway.store import tables
-from behest.gateway.usage.record import UsageRecord
+from behest.gateway.store.usage_record import UsageRecord
 
 GROUPS = ("model", "user", "day")
 _COUNTS = (

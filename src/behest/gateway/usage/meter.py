@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from behest.gateway.routing.catalog import Catalog, PriceOverrides
-from behest.gateway.usage.record import TokenCounts
+from behest.gateway.store.usage_record import TokenCounts
 
 
 def meter(

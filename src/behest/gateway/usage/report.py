@@ -10,7 +10,7 @@ from typing import Any
 
 from behest.gateway.errors import InvalidRequest
 from behest.gateway.store.usage_queries import GROUPS, UsageQuery, UsageTotals
-from behest.gateway.usage.record import NANO
+from behest.gateway.store.usage_record import NANO
 
 COLUMNS = (
     "model",

@@ -8,7 +8,7 @@ from typing import Any
 
 from behest.gateway.store import Database
 from behest.gateway.store.usage_queries import UsageQuery, UsageTotals
-from behest.gateway.usage.record import UsageRecord
+from behest.gateway.store.usage_record import UsageRecord
 from behest.gateway.usage.report import month_start, user_summary
 from behest.gateway.usage.sink import SinkOptions, UsageSink
 

@@ -19,7 +19,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from behest.gateway.usage.record import UsageRecord
+from behest.gateway.store.usage_record import UsageRecord
 
 log = logging.getLogger("behest.usage")
 Writer = Callable[[Sequence[UsageRecord]], None]

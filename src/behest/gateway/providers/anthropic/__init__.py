@@ -17,7 +17,6 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 
-from behest.gateway.call import Call
 from behest.gateway.errors import UnsupportedFeature, UpstreamError
 from behest.gateway.providers.anthropic import errors, stream
 from behest.gateway.providers.anthropic.models import parse_models
@@ -25,7 +24,8 @@ from behest.gateway.providers.anthropic.request import DEFAULT_MAX_TOKENS, build
 from behest.gateway.providers.anthropic.response import loads_object, to_completion
 from behest.gateway.providers.anthropic.stream import AnthropicStreamState
 from behest.gateway.providers.base import JSON, StreamState, Target, UpstreamRequest
-from behest.gateway.sse import SSEEvent
+from behest.gateway.providers.sse import SSEEvent
+from behest.gateway.request.call import Call
 
 API_VERSION = "2023-06-01"
 __all__ = ["ADAPTER", "DEFAULT_MAX_TOKENS", "AnthropicFormat", "parse_models"]

@@ -20,7 +20,6 @@ from typing import Any
 
 import orjson
 
-from behest.gateway.call import Call
 from behest.gateway.errors import InvalidRequest, UnsupportedFeature
 from behest.gateway.providers.anthropic.content import assistant_blocks, safe_id, user_blocks
 from behest.gateway.providers.anthropic.tools import (
@@ -30,6 +29,7 @@ from behest.gateway.providers.anthropic.tools import (
     translate_tools,
 )
 from behest.gateway.providers.base import JSON
+from behest.gateway.request.call import Call
 
 DEFAULT_MAX_TOKENS = 4096
 THINKING_BUDGETS = {"minimal": 1024, "low": 2048, "medium": 8192, "high": 16384, "xhigh": 32768}

@@ -25,7 +25,7 @@ from behest.gateway.providers.anthropic.response import (
 )
 from behest.gateway.providers.anthropic.tools import JSON_TOOL
 from behest.gateway.providers.base import JSON, StreamState
-from behest.gateway.sse import SSEEvent
+from behest.gateway.providers.sse import SSEEvent
 
 TEXT, TOOL, THINKING, JSON_ANSWER, IGNORED = "text", "tool", "thinking", "json", "ignored"
 

@@ -22,14 +22,14 @@ from urllib.parse import quote, urlencode
 
 import orjson
 
-from behest.gateway.call import Call
 from behest.gateway.errors import UnsupportedFeature, UpstreamError
 from behest.gateway.providers.base import JSON, StreamState, Target, UpstreamRequest
 from behest.gateway.providers.gemini import embeddings, response, stream
 from behest.gateway.providers.gemini.config import generation_config, tool_fields
 from behest.gateway.providers.gemini.errors import error_from_payload, parse_error
 from behest.gateway.providers.gemini.messages import build_contents
-from behest.gateway.sse import SSEEvent
+from behest.gateway.providers.sse import SSEEvent
+from behest.gateway.request.call import Call
 
 __all__ = ["ADAPTER", "GeminiAdapter", "chat_body", "parse_models"]
 

@@ -20,13 +20,13 @@ from behest.gateway.auth.tokens import (
     load_private,
     load_public,
 )
+from behest.gateway.config.project_settings import ProjectSettings
+from behest.gateway.config.secrets import Vault
 from behest.gateway.guard import GuardPolicy
 from behest.gateway.limits import LimitPolicy
-from behest.gateway.project_settings import ProjectSettings
 from behest.gateway.providers.base import Target
 from behest.gateway.providers.profiles import ProviderProfile, TargetOverrides, target_for
 from behest.gateway.routing.targets import overrides_of, profile_of
-from behest.gateway.secrets import Vault
 from behest.gateway.store import ApiKeyRecord, Database, ProjectRecord
 
 log = logging.getLogger("behest.config")

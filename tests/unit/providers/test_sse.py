@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from behest.gateway.sse import SSEDecoder, SSEEvent
+from behest.gateway.providers.sse import SSEDecoder, SSEEvent
 
 STREAM = (
     b'event: message_start\r\ndata: {"a":1}\r\n\r\n'

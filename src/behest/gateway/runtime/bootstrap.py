@@ -9,9 +9,9 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from behest.gateway.admin import AdminService
-from behest.gateway.secrets import Vault, load_or_create_key_file, parse_master_key
-from behest.gateway.settings import Settings
+from behest.gateway.config.admin import AdminService
+from behest.gateway.config.secrets import Vault, load_or_create_key_file, parse_master_key
+from behest.gateway.runtime.settings import Settings
 from behest.gateway.store import Database
 
 _ADMIN_META = "admin_token_sha256"

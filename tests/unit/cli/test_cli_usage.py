@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from behest.gateway import cli_usage
-from behest.gateway.bootstrap import open_foundation
-from behest.gateway.settings import Settings
+from behest.gateway.cli import usage as cli_usage
+from behest.gateway.runtime.bootstrap import open_foundation
+from behest.gateway.runtime.settings import Settings
+from behest.gateway.store.usage_record import TokenCounts, UsageRecord
 from behest.gateway.threads import ThreadKey, ThreadService
-from behest.gateway.usage.record import TokenCounts, UsageRecord
 
 
 def run(argv: list[str]) -> None:

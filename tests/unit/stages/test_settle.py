@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from behest.gateway.auth.principal import Principal
-from behest.gateway.call import Call
-from behest.gateway.directory import ProjectView
-from behest.gateway.flight import Flight
-from behest.gateway.project_settings import ProjectSettings
+from behest.gateway.config.directory import ProjectView
+from behest.gateway.config.project_settings import ProjectSettings
 from behest.gateway.providers.base import Target
+from behest.gateway.request.call import Call
+from behest.gateway.stages.flight import Flight
+from behest.gateway.stages.settle import usage_record
 from behest.gateway.store import ProjectRecord
-from behest.gateway.usage.booking import usage_record
-from behest.gateway.usage.record import TokenCounts
+from behest.gateway.store.usage_record import TokenCounts
 
 
 def test_a_streamed_flight_becomes_a_record() -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from behest.gateway.call import Call
 from behest.gateway.providers.base import Target
+from behest.gateway.request.call import Call
 from behest.gateway.routing.catalog import Catalog
 
 DEFAULT_OUTPUT_TOKENS = 1024

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from fnmatch import fnmatchcase
 
-from behest.gateway.directory import CredentialView, ProjectView
+from behest.gateway.config.directory import CredentialView, ProjectView
 from behest.gateway.errors import ModelNotFound
 from behest.gateway.providers.base import Target
 from behest.gateway.routing.catalog import Catalog

@@ -11,9 +11,9 @@ import json
 from pathlib import Path
 from types import ModuleType
 
-from behest.gateway.bootstrap import Foundation, open_foundation
-from behest.gateway.project_settings import ProjectSettings
-from behest.gateway.settings import Settings
+from behest.gateway.config.project_settings import ProjectSettings
+from behest.gateway.runtime.bootstrap import Foundation, open_foundation
+from behest.gateway.runtime.settings import Settings
 from behest.gateway.threads import ThreadService
 from behest.gateway.usage.report import report_csv, report_json, report_query
 

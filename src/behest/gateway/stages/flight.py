@@ -6,14 +6,14 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from behest.gateway.accounting import Estimate
 from behest.gateway.auth.principal import Principal
-from behest.gateway.call import Call
-from behest.gateway.directory import ProjectView
+from behest.gateway.config.directory import ProjectView
 from behest.gateway.guard import GuardResult
 from behest.gateway.limits import Admission
 from behest.gateway.providers.base import Target
+from behest.gateway.request.call import Call
 from behest.gateway.threads import Turn
+from behest.gateway.usage.accounting import Estimate
 
 
 @dataclass(slots=True)

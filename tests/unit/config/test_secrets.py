@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from behest.gateway.secrets import (
+from behest.gateway.config.secrets import (
     SecretError,
     Vault,
     load_or_create_key_file,

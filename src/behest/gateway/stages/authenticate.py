@@ -7,7 +7,7 @@ import hmac
 
 from behest.gateway.auth import api_keys
 from behest.gateway.auth.principal import Principal
-from behest.gateway.directory import Directory, ProjectView
+from behest.gateway.config.directory import Directory, ProjectView
 from behest.gateway.errors import AuthenticationFailed
 from behest.gateway.store import ApiKeyRecord
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from behest.gateway.admin import AdminService
-from behest.gateway.auth.authenticate import Authenticator
-from behest.gateway.bootstrap import AdminTokenCheck
-from behest.gateway.directory import Directory
+from behest.gateway.config.admin import AdminService
+from behest.gateway.config.directory import Directory
 from behest.gateway.pipeline import Pipeline
-from behest.gateway.settings import Settings
-from behest.gateway.upstream import Upstream
+from behest.gateway.runtime.bootstrap import AdminTokenCheck
+from behest.gateway.runtime.settings import Settings
+from behest.gateway.stages.authenticate import Authenticator
+from behest.gateway.upstream.client import Upstream
 
 
 @dataclass(slots=True)

@@ -11,11 +11,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from behest.gateway.auth import api_keys, tokens
+from behest.gateway.config.project_settings import ProjectSettings
+from behest.gateway.config.secrets import Vault
 from behest.gateway.errors import InvalidRequest
-from behest.gateway.project_settings import ProjectSettings
 from behest.gateway.providers.profiles import PROFILES, target_for
 from behest.gateway.routing.targets import overrides_of, profile_of
-from behest.gateway.secrets import Vault
 from behest.gateway.store import (
     ApiKeyRecord,
     CredentialRecord,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import time
 
-from behest.gateway.flight import Flight
-from behest.gateway.usage.record import TokenCounts, UsageRecord
+from behest.gateway.stages.flight import Flight
+from behest.gateway.store.usage_record import TokenCounts, UsageRecord
 
 
 def usage_record(

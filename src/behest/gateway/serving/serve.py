@@ -14,9 +14,9 @@ from typing import Any
 
 from aiohttp import web
 
-from behest.gateway.app import build_app
-from behest.gateway.bootstrap import Foundation, open_foundation
-from behest.gateway.settings import Settings
+from behest.gateway.runtime.bootstrap import Foundation, open_foundation
+from behest.gateway.runtime.settings import Settings
+from behest.gateway.serving.app import build_app
 
 log = logging.getLogger("behest")
 

@@ -11,17 +11,17 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from behest.gateway.auth.api_keys import VerifiedKeyCache
-from behest.gateway.auth.authenticate import Authenticator
-from behest.gateway.bootstrap import AdminTokenCheck, Foundation
-from behest.gateway.directory import Directory
+from behest.gateway.config.directory import Directory
 from behest.gateway.edge import usage_routes
 from behest.gateway.edge.server import build_web_app
 from behest.gateway.limits import build_limiter
 from behest.gateway.pipeline import Pipeline
 from behest.gateway.routing.catalog import Catalog
-from behest.gateway.services import Services
+from behest.gateway.runtime.bootstrap import AdminTokenCheck, Foundation
+from behest.gateway.runtime.services import Services
+from behest.gateway.stages.authenticate import Authenticator
 from behest.gateway.threads import ThreadService
-from behest.gateway.upstream import Upstream
+from behest.gateway.upstream.client import Upstream
 from behest.gateway.usage.service import UsageService
 
 log = logging.getLogger("behest")

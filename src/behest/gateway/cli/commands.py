@@ -14,9 +14,9 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from behest.gateway.bootstrap import Foundation, open_foundation
 from behest.gateway.errors import GatewayError
-from behest.gateway.settings import Settings
+from behest.gateway.runtime.bootstrap import Foundation, open_foundation
+from behest.gateway.runtime.settings import Settings
 
 Command = Callable[[argparse.Namespace], Any]
 
@@ -151,7 +151,7 @@ def master_rewrap(args: argparse.Namespace) -> None:
 
 
 def serve(args: argparse.Namespace) -> None:
-    from behest.gateway.serve import run
+    from behest.gateway.serving.serve import run
 
     overrides: dict[str, Any] = {}
     for name in ("host", "port", "data_dir", "workers"):
@@ -163,13 +163,13 @@ def serve(args: argparse.Namespace) -> None:
 
 
 def mock_upstream(args: argparse.Namespace) -> None:
-    from behest.gateway.serve import run_mock
+    from behest.gateway.serving.serve import run_mock
 
     run_mock(args.provider, args.host, args.port, args.reply_words)
 
 
 def _parser() -> argparse.ArgumentParser:
-    from behest.gateway.cli_parser import build_parser
+    from behest.gateway.cli.parser import build_parser
 
     return build_parser(sys.modules[__name__])
 
@@ -181,7 +181,3 @@ def main(argv: Sequence[str] | None = None) -> None:
     except GatewayError as error:
         print(f"error: {error.message}", file=sys.stderr)
         raise SystemExit(1) from error
-
-
-if __name__ == "__main__":
-    main()

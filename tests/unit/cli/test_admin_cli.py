@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from behest.gateway import cli
-from behest.gateway.bootstrap import open_foundation
+from behest.gateway.cli import commands as cli
+from behest.gateway.config.secrets import Vault, new_master_key_text, parse_master_key
 from behest.gateway.errors import InvalidRequest
-from behest.gateway.secrets import Vault, new_master_key_text, parse_master_key
-from behest.gateway.settings import Settings
+from behest.gateway.runtime.bootstrap import open_foundation
+from behest.gateway.runtime.settings import Settings
 
 
 def _run(capsys: pytest.CaptureFixture[str], data_dir: Path, *args: str) -> object:

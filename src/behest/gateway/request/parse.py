@@ -8,8 +8,8 @@ from typing import Any
 
 import orjson
 
-from behest.gateway.call import Call, Operation
 from behest.gateway.errors import InvalidRequest
+from behest.gateway.request.call import Call, Operation
 
 _ROLES = frozenset({"system", "developer", "user", "assistant", "tool", "function"})
 

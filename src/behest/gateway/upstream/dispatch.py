@@ -11,12 +11,12 @@ from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 
-from behest.gateway.call import Call
 from behest.gateway.errors import UpstreamError
 from behest.gateway.providers import adapter_for
 from behest.gateway.providers.base import JSON, Adapter, StreamState, Target
-from behest.gateway.sse import SSEDecoder
-from behest.gateway.upstream import Upstream, UpstreamStream
+from behest.gateway.providers.sse import SSEDecoder
+from behest.gateway.request.call import Call
+from behest.gateway.upstream.client import Upstream, UpstreamStream
 
 log = logging.getLogger("behest.upstream")
 

@@ -123,7 +123,7 @@ def build_parser(cli: ModuleType) -> argparse.ArgumentParser:
     _projects(sub, cli)
     _keys(sub, cli)
     _credentials(sub, cli)
-    from behest.gateway.cli_usage import add_commands
+    from behest.gateway.cli.usage import add_commands
 
     add_commands(sub, cli)
     signing = sub.add_parser("signing-keys", help="token signing keys").add_subparsers(

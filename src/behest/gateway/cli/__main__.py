@@ -1,0 +1,3 @@
+from behest.gateway.cli import main
+
+main()
