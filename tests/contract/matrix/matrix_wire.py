@@ -125,7 +125,7 @@ async def exchange(provider: str, call: Call, fault: JSON | None = None) -> Exch
 
 
 def _relay(adapter: Adapter, target: Target, out: Exchange, raw: bytes) -> None:
-    """What ``pipeline._relay`` sends: every chunk, the usage chunk when asked, [DONE]."""
+    """What ``stages.relay.relay`` sends: every chunk, the usage chunk when asked, [DONE]."""
     state = adapter.new_stream(out.call, target)
     decoder = SSEDecoder()
     for event in decoder.feed(raw) + decoder.close():

@@ -13,10 +13,30 @@ from __future__ import annotations
 
 from fnmatch import fnmatchcase
 
-from behest.gateway.config.directory import CredentialView, ProjectView
+from behest.gateway.config.directory import CredentialView, Directory, ProjectView
 from behest.gateway.errors import ModelNotFound
 from behest.gateway.providers.base import Target
 from behest.gateway.routing.catalog import Catalog
+
+
+class RouteTable:
+    """Targets per (project, model), remembered until the configuration changes."""
+
+    def __init__(self, directory: Directory, catalog: Catalog) -> None:
+        self.directory = directory
+        self.catalog = catalog
+        self._routes: dict[tuple[str, str], list[Target]] = {}
+        self._routes_of: object = None
+
+    def targets(self, project: ProjectView, model: str) -> list[Target]:
+        snapshot = self.directory.snapshot
+        if self._routes_of is not snapshot or len(self._routes) > 10_000:
+            self._routes, self._routes_of = {}, snapshot
+        key = (project.id, model)
+        targets = self._routes.get(key)
+        if targets is None:
+            targets = self._routes[key] = route(project, model, self.catalog)
+        return targets
 
 
 def route(project: ProjectView, model: str, catalog: Catalog) -> list[Target]:

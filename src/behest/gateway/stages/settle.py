@@ -1,11 +1,64 @@
-"""The usage record of one request in flight, built at settlement."""
+"""The settle stage: each request booked once, however it ended.
+
+The reservation is settled to the actual usage and catalog cost (or released when the
+upstream never answered), the thread lease freed, and the usage record queued.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import time
 
+from behest.gateway.errors import GatewayError, RateLimited
+from behest.gateway.limits import Limiter
+from behest.gateway.routing.catalog import Catalog
 from behest.gateway.stages.flight import Flight
 from behest.gateway.store.usage_record import TokenCounts, UsageRecord
+from behest.gateway.usage.accounting import partial_usage, total_tokens
+from behest.gateway.usage.service import UsageService
+
+
+class Settler:
+    def __init__(self, limiter: Limiter, catalog: Catalog, usage: UsageService) -> None:
+        self.limiter = limiter
+        self.catalog = catalog
+        self.usage = usage
+
+    async def settle(self, flight: Flight, error: BaseException | None = None) -> None:
+        """Books the request once: limits settled or released, thread freed, usage queued.
+
+        Shielded: a client that leaves while this runs (the server then cancels its
+        handler) must not leave the reservation, the thread lease or the record behind.
+        """
+        if flight.settled:
+            return
+        flight.settled = True
+        await asyncio.shield(self._book(flight, error))
+
+    async def _book(self, flight: Flight, error: BaseException | None) -> None:
+        if isinstance(error, GatewayError):
+            flight.status, flight.error_type = error.status, error.error_type
+        elif error is not None:
+            flight.status, flight.error_type = 499, type(error).__name__
+        if flight.turn is not None:
+            await flight.turn.abort()  # a no-op once the reply was committed
+        if flight.usage is None and flight.relayed_chars and flight.estimate:
+            flight.usage = partial_usage(flight.estimate.prompt_tokens, flight.relayed_chars)
+        cost = self._cost(flight)
+        if flight.admission is not None and flight.usage is None:
+            await self.limiter.release(flight.admission)
+        elif flight.admission is not None:
+            await self.limiter.settle(flight.admission, total_tokens(flight.usage), cost)
+        limited = "limited" if isinstance(error, RateLimited) else "admitted"
+        thread_id = flight.turn.thread_id if flight.turn else None
+        self.usage.record(usage_record(flight, cost, thread_id=thread_id, rate_limit=limited))
+
+    def _cost(self, flight: Flight) -> float:
+        target = flight.served_by
+        if flight.usage is None or target is None:
+            return 0.0
+        overrides = flight.project.settings.price_overrides
+        return self.catalog.cost_usd(target.provider, target.model, flight.usage, overrides)
 
 
 def usage_record(
