@@ -103,6 +103,23 @@ def test_garbage_and_unknown_kid_are_rejected() -> None:
         service.verify(other.mint(CLAIMS, 900))
 
 
+@pytest.mark.parametrize(
+    "header",
+    [
+        {"alg": "EdDSA", "kid": {"nested": 1}},
+        {"alg": "EdDSA", "kid": 7},
+        {"alg": "EdDSA", "kid": ["a"]},
+        {"alg": ["EdDSA"], "kid": "k"},
+    ],
+)
+def test_header_fields_of_the_wrong_type_are_a_401_not_a_crash(header: dict[str, object]) -> None:
+    service, _ = _service()
+    payload = jwt.decode(service.mint(CLAIMS, 900), options={"verify_signature": False})
+    forged = f"{_b64(header)}.{_b64(payload)}.c2ln"
+    with pytest.raises(AuthenticationFailed):
+        service.verify(forged)
+
+
 def test_rotation_keeps_old_tokens_valid_until_the_old_key_ages_out() -> None:
     old_kid, old_private = new_signing_key()
     old = SigningKey(old_kid, old_private, old_private.public_key())

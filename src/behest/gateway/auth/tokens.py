@@ -126,7 +126,7 @@ class TokenService:
     def _verify_uncached(self, token: str) -> Claims:
         try:
             header = jwt.get_unverified_header(token)
-        except jwt.DecodeError as exc:
+        except jwt.InvalidTokenError as exc:  # undecodable, or a header field of the wrong type
             raise AuthenticationFailed(
                 "The access token is malformed.", code="invalid_token"
             ) from exc
