@@ -164,6 +164,19 @@ def test_oversized_body_is_a_413(tenant: Tenant) -> None:
     assert body["error"]["code"] == "request_too_large"  # type: ignore[index]
 
 
+@pytest.mark.parametrize("size", [17 * 1024, 60 * 1024])
+def test_oversized_headers_are_a_json_431_with_a_request_id(tenant: Tenant, size: int) -> None:
+    status, body, headers = http(
+        "POST",
+        f"{tenant.gateway.url}/v1/chat/completions",
+        {"model": "gpt-4o-mini", "messages": []},
+        headers={"Authorization": "Bearer " + "a" * size},
+    )
+    assert status == 431
+    assert body["error"]["code"] == "headers_too_large"  # type: ignore[index]
+    assert headers["x-request-id"]
+
+
 def test_broken_upstream_stream_ends_with_one_error_frame(tenant: Tenant) -> None:
     client = tenant.client()
     tenant.fault(break_after_chunks=2, remaining=1)
@@ -301,3 +314,16 @@ def test_jwks_and_openapi_are_public(tenant: Tenant) -> None:
     assert status == 200 and jwks["keys"][0]["alg"] == "EdDSA"  # type: ignore[index]
     status, spec, _ = http("GET", f"{tenant.gateway.url}/openapi.json")
     assert status == 200 and spec["openapi"] == "3.1.0"  # type: ignore[index]
+
+
+def test_unknown_key_id_and_wrong_secret_are_refused_alike(tenant: Tenant) -> None:
+    prefix, _, secret = tenant.api_key.rpartition("_")
+    head, _, key_id = prefix.rpartition("_")
+    wrong_secret = f"{prefix}_{'x' * len(secret)}"
+    unknown_id = f"{head}_{'y' * len(key_id)}_{secret}"
+    answers = [
+        http("POST", f"{tenant.gateway.url}/v1/auth/mint", {"user_id": "u"}, token=key)[:2]
+        for key in (wrong_secret, unknown_id)
+    ]
+    assert answers[0] == answers[1]
+    assert answers[0][0] == 401

@@ -9,6 +9,7 @@ with; only the edge turns it into ``{"error": {"message", "type", "param", "code
     ├── ClientDisconnected             499 (the client left before its answer was complete)
     ├── InvalidRequest                 400 invalid_request_error
     │   ├── PayloadTooLarge            413 invalid_request_error
+    │   ├── HeadersTooLarge            431 invalid_request_error
     │   ├── GuardrailBlocked           400 invalid_request_error (code pii_detected / …)
     │   └── UnsupportedFeature         400 invalid_request_error (code unsupported_parameter)
     ├── AuthenticationFailed           401 authentication_error   (code invalid_api_key / …)
@@ -85,6 +86,11 @@ class InvalidRequest(GatewayError):
 class PayloadTooLarge(InvalidRequest):
     status = 413
     default_code = "request_too_large"
+
+
+class HeadersTooLarge(InvalidRequest):
+    status = 431
+    default_code = "headers_too_large"
 
 
 class GuardrailBlocked(InvalidRequest):

@@ -8,7 +8,14 @@ from collections.abc import Awaitable, Callable
 import orjson
 from aiohttp import web
 
-from behest.gateway.errors import GatewayError, InvalidRequest, NotFound, PayloadTooLarge
+from behest.gateway.edge.context import services
+from behest.gateway.errors import (
+    GatewayError,
+    HeadersTooLarge,
+    InvalidRequest,
+    NotFound,
+    PayloadTooLarge,
+)
 from behest.gateway.request.parse import new_request_id
 
 log = logging.getLogger("behest.edge")
@@ -49,6 +56,16 @@ def _from_http(exc: web.HTTPException) -> GatewayError:
     return InvalidRequest(exc.reason)
 
 
+def _check_header_size(request: web.Request) -> None:
+    """Headers past the setting get the OpenAI JSON error. The HTTP parser's own per-line
+    limit is set far higher (``server.PARSER_LIMITS``) so that it only stops what could never
+    be a request; what it stops gets its plain-text 400."""
+    limit = services(request).settings.max_header_bytes
+    size = sum(len(name) + len(value) + 4 for name, value in request.raw_headers)
+    if size > limit:
+        raise HeadersTooLarge(f"The request headers are larger than {limit} bytes.")
+
+
 @web.middleware
 async def errors_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     request_id = request.headers.get("x-request-id") or new_request_id()
@@ -56,6 +73,7 @@ async def errors_middleware(request: web.Request, handler: Handler) -> web.Strea
         request_id = new_request_id()
     request[REQUEST_ID] = request_id
     try:
+        _check_header_size(request)
         response = await handler(request)
     except GatewayError as error:
         return error_response(error, request_id)

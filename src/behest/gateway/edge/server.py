@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiohttp import web
 
 from behest.gateway.edge import (
@@ -16,6 +18,10 @@ from behest.gateway.edge import (
 from behest.gateway.edge.context import SERVICES
 from behest.gateway.edge.errors import errors_middleware
 from behest.gateway.runtime.services import Services
+
+# aiohttp's parser answers lines over 8 KiB with a plain-text 400 before any middleware runs;
+# raised so that an oversized header reaches the edge and gets a JSON 431 with a request id.
+PARSER_LIMITS: dict[str, Any] = {"max_line_size": 64 * 1024, "max_field_size": 64 * 1024}
 
 
 def build_web_app(parts: Services) -> web.Application:

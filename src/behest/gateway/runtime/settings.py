@@ -34,6 +34,7 @@ class Settings:
     previous_master_keys: tuple[str, ...] = ()
     admin_token: str = ""
     max_body_bytes: int = 8 * 1024 * 1024
+    max_header_bytes: int = 16 * 1024  # all header lines together; more is a JSON 431
     upstream_timeout_s: float = 600.0
     upstream_connect_timeout_s: float = 10.0
     config_poll_s: float = 1.0
@@ -58,6 +59,7 @@ class Settings:
             previous_master_keys=previous,
             admin_token=_env("ADMIN_TOKEN"),
             max_body_bytes=_env_int("MAX_BODY_BYTES", 8 * 1024 * 1024),
+            max_header_bytes=_env_int("MAX_HEADER_BYTES", 16 * 1024),
             upstream_timeout_s=float(_env_int("UPSTREAM_TIMEOUT_S", 600)),
             config_poll_s=float(_env("CONFIG_POLL_S", "1.0")),
             log_level=_env("LOG_LEVEL", "INFO").upper(),

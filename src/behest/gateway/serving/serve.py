@@ -14,6 +14,7 @@ from typing import Any
 
 from aiohttp import web
 
+from behest.gateway.edge.server import PARSER_LIMITS
 from behest.gateway.runtime.bootstrap import Foundation, open_foundation
 from behest.gateway.runtime.settings import Settings
 from behest.gateway.serving.app import build_app
@@ -141,6 +142,7 @@ def _serve_one(settings: Settings, foundation: Foundation | None = None) -> None
         handler_cancellation=True,
         reuse_port=settings.workers > 1,
         shutdown_timeout=10,
+        **PARSER_LIMITS,
     )
 
 
