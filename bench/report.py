@@ -9,7 +9,14 @@ from typing import Any
 
 from loadgen import percentile
 
-__all__ = ["aggregate", "headline_rows", "parse_duration", "percentile", "render_table"]
+__all__ = [
+    "aggregate",
+    "headline_rows",
+    "parse_duration",
+    "percentile",
+    "render_table",
+    "saturated_cases",
+]
 
 DASH = "\u2013"  # en dash: no value
 _UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "": 1.0}
@@ -57,8 +64,16 @@ def aggregate(samples: Iterable[dict[str, Any]]) -> dict[tuple[str, str], dict[s
     return merged
 
 
+SATURATED_PCT = 90.0  # a load core this busy limits the load, not the target
+
+
 def _ratio(value: float | None, base: float | None) -> float | None:
     return value / base if value is not None and base else None
+
+
+def saturated_cases(merged: dict[tuple[str, str], dict[str, Any]]) -> set[tuple[str, str]]:
+    """(target, case) pairs whose load generator's core was saturated: they say nothing."""
+    return {key for key, row in merged.items() if row["loadgen_core_pct"] >= SATURATED_PCT}
 
 
 def headline_rows(
@@ -88,12 +103,20 @@ def headline_rows(
                 "startup_s": extra.get(target, {}).get("startup_s"),
             }
         )
+    saturated = saturated_cases(merged)
+
+    def trusted(target: str, peer: str, case: str) -> bool:
+        return (target, case) not in saturated and (peer, case) not in saturated
+
     for peer in ("reference", "litellm"):
         base = next((r for r in rows if r["target"] == peer), None)
         for row in rows:
-            row[f"rps_vs_{peer}"] = _ratio(row["rps_16"], base and base["rps_16"])
-            row[f"streams_vs_{peer}"] = _ratio(row["streams_16"], base and base["streams_16"])
-            row[f"cpu_vs_{peer}"] = _ratio(row["cpu_ms_16"], base and base["cpu_ms_16"])
+            plain, stream = (trusted(row["target"], peer, c) for c in ("plain-16", "stream-16"))
+            row[f"rps_vs_{peer}"] = _ratio(row["rps_16"], base and plain and base["rps_16"])
+            row[f"streams_vs_{peer}"] = _ratio(
+                row["streams_16"], base and stream and base["streams_16"]
+            )
+            row[f"cpu_vs_{peer}"] = _ratio(row["cpu_ms_16"], base and plain and base["cpu_ms_16"])
     return rows
 
 

@@ -35,6 +35,7 @@ from report import (
     parse_duration,
     percentile,
     render_table,
+    saturated_cases,
 )
 from results import render_markdown
 from scaleout import scaleout
@@ -87,6 +88,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     preset = (1, 0.3) if args.smoke else (1, 5.0) if args.quick else (3, 15.0)
     if args.smoke and args.loadgen == "auto":
         args.loadgen = "asyncio"  # wrk measures whole seconds; the smoke run takes fractions
+    if args.loadgen != "asyncio" and not wrk_available():
+        parser.error(
+            "wrk is required for measurements (apt-get install wrk): the asyncio client "
+            "saturates its core before the pass-through does and flatters every ratio; "
+            "--loadgen asyncio runs anyway, for a look, with no ratios worth quoting"
+        )
     args.rounds = args.rounds or preset[0]
     args.duration = args.duration or preset[1]
     default_targets = SMOKE_TARGETS if args.smoke else ALL_TARGETS
@@ -207,8 +214,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     if load_core:
         os.sched_setaffinity(0, {int(load_core)})  # keep this runner off the gateway's core
     notes: list[str] = [] if gateway_core else ["not pinned: needs taskset and 2 cores"]
-    if not wrk_available() and args.loadgen != "asyncio":
-        notes.append("wrk not installed: plain requests loaded with the asyncio client")
+    if args.loadgen == "asyncio" and not args.smoke:
+        notes.append("plain requests loaded with the asyncio client: ratios not comparable")
     notes.append(
         f"load average at start: {os.getloadavg()[0]:.2f} (other work on this machine "
         "shows as 'other on gateway core %')"
@@ -231,6 +238,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         curve = scaleout(mocks, spec, workdir, args.users) if args.scaleout else None
     merged = aggregate(samples)
     names = [t.name for t in targets]
+    notes += [
+        f"{target} {case}: the load core was saturated; its ratios are withheld"
+        for target, case in sorted(saturated_cases(merged))
+    ]
     return {
         "when": time.strftime("%Y-%m-%d %H:%M:%S"),
         "config": {

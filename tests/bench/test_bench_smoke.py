@@ -95,3 +95,26 @@ def test_parse_args_smoke_preset_needs_no_wrk_or_litellm() -> None:
     assert "litellm" not in args.targets
     assert args.rounds == 1
     assert all(case.connections <= 4 for case in args.cases)
+
+
+def test_ratios_are_withheld_where_the_load_core_was_saturated() -> None:
+    report = sys.modules["report"]
+    samples = []
+    for target, rps in (("reference", 2000), ("behest-full", 1200)):
+        for case in ("plain-16", "stream-16"):
+            sample = _sample(target, case, 1.0, rps)
+            sample["loadgen_core_pct"] = (
+                99.0 if (target, case) == ("reference", "stream-16") else 40
+            )
+            samples.append(sample)
+    rows = report.headline_rows(report.aggregate(samples), ["reference", "behest-full"], {})
+    behest = rows[1]
+    assert behest["rps_vs_reference"] == pytest.approx(0.6)
+    assert behest["streams_vs_reference"] is None
+
+
+def test_measurements_refuse_to_run_without_wrk(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(run, "wrk_available", lambda: False)
+    with pytest.raises(SystemExit):
+        run.parse_args(["--quick"])
+    assert run.parse_args(["--quick", "--loadgen", "asyncio"]).loadgen == "asyncio"
