@@ -25,6 +25,7 @@ class Case:
     stream: bool = False
     model: str = SHORT_MODEL
     prompt_kb: int = 0
+    users: int = 0  # distinct users the requests rotate over (0: the run's --users)
 
     @property
     def chunks(self) -> int:
@@ -39,7 +40,14 @@ CASES = (
     Case("stream-16", 16, stream=True),
     Case("prompt-100k-16", 16, prompt_kb=100),
     Case("stream-1000-16", 16, stream=True, model=LONG_MODEL),
+    Case("users-10k-16", 16, users=10_000),
 )
+
+
+def tokens_for(target: Target, case: Case) -> Path:
+    if case.users and target.many_users_file is not None:
+        return target.many_users_file
+    return target.tokens_file
 
 
 def body_for(case: Case) -> bytes:
@@ -85,7 +93,7 @@ def _wrk(target: Target, case: Case, body_file: Path, spec: LoadSpec) -> dict[st
         target.url_for(case.model),
         "--",
         str(body_file),
-        str(target.tokens_file),
+        str(tokens_for(target, case)),
     ]
     done = subprocess.run(
         pinned(command, spec.core),
@@ -113,7 +121,7 @@ def _asyncio(target: Target, case: Case, body_file: Path, spec: LoadSpec) -> dic
         "--body",
         str(body_file),
         "--tokens",
-        str(target.tokens_file),
+        str(tokens_for(target, case)),
         "--connections",
         str(case.connections),
         "--duration",

@@ -93,7 +93,7 @@ def cases(result: dict[str, Any]) -> str:
 
 
 def curves(result: dict[str, Any]) -> str:
-    """CPU per KB of prompt and per streamed chunk, small case against large."""
+    """CPU per KB of prompt, per streamed chunk and with many users, small case against large."""
     by = {(c["target"], c["case"]): c for c in result["cases"]}
     rows = []
     for target in result["config"]["targets"]:
@@ -101,7 +101,13 @@ def curves(result: dict[str, Any]) -> str:
             continue
         cpu = {
             case: by[(target, case)]["cpu_ms_per_req"]
-            for case in ("plain-16", "prompt-100k-16", "stream-16", "stream-1000-16")
+            for case in (
+                "plain-16",
+                "prompt-100k-16",
+                "stream-16",
+                "stream-1000-16",
+                "users-10k-16",
+            )
             if (target, case) in by
         }
         small, large = cpu.get("plain-16"), cpu.get("prompt-100k-16")
@@ -115,6 +121,7 @@ def curves(result: dict[str, Any]) -> str:
                 fmt(per_kb, 1),
                 fmt(short * 1000 / 20 if short is not None else None, 1),
                 fmt(long * 1000 / 1000 if long is not None else None, 1),
+                fmt(cpu.get("users-10k-16"), 3),
             )
         )
     headers = (
@@ -124,6 +131,7 @@ def curves(result: dict[str, Any]) -> str:
         "µs per extra KB",
         "µs/chunk, 20-chunk stream",
         "µs/chunk, 1,000-chunk stream",
+        "CPU ms/req, 10,000 users",
     )
     return render_table(headers, rows)
 
@@ -158,7 +166,7 @@ def render_markdown(result: dict[str, Any]) -> str:
         headline(result),
         "## Every case (latencies in ms)",
         cases(result),
-        "## Cost curves (CPU per byte and per chunk)",
+        "## Cost curves (CPU per byte, per chunk and per user)",
         curves(result),
     ]
     if result.get("scaleout"):

@@ -103,8 +103,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error(f"unknown targets: {sorted(unknown)}")
     names = args.cases.split(",") if args.cases else [c.name for c in CASES]
     args.cases = [c for c in CASES if c.name in names]
-    if args.smoke:  # every path exercised, in seconds: fewer connections in flight
-        args.cases = [replace(c, connections=min(c.connections, 4)) for c in args.cases]
+    if args.smoke:  # every path exercised, in seconds: fewer connections and users
+        args.cases = [
+            replace(c, connections=min(c.connections, 4), users=min(c.users, 50))
+            for c in args.cases
+        ]
     return args
 
 
@@ -144,13 +147,16 @@ def start_targets(
     args: argparse.Namespace, mocks: Mocks, core: str, workdir: Path, stack: ExitStack
 ) -> tuple[list[Target], list[str]]:
     settings = json.loads(args.settings.read_text()) if args.settings else None
-    full = BehestConfig("behest-full", users=args.users, settings=FULL_SETTINGS)
+    many = max((case.users for case in args.cases), default=0)
+    full = BehestConfig("behest-full", users=args.users, many_users=many, settings=FULL_SETTINGS)
     if settings is not None:
         full = replace(full, settings=settings)
     builders: dict[str, Callable[[], Target]] = {
         "direct": lambda: direct(mocks, workdir),
         "reference": lambda: reference(mocks, core, workdir),
-        "behest": lambda: behest(BehestConfig("behest", users=args.users), mocks, core, workdir),
+        "behest": lambda: behest(
+            BehestConfig("behest", users=args.users, many_users=many), mocks, core, workdir
+        ),
         "behest-full": lambda: behest(full, mocks, core, workdir),
         "behest-full-redis": lambda: behest(
             replace(full, name="behest-full-redis", redis_url=REDIS_URL), mocks, core, workdir

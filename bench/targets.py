@@ -11,6 +11,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -82,6 +83,7 @@ class Target:
     notes: list[str] = field(default_factory=list)
     per_model_urls: dict[str, str] = field(default_factory=dict)
     project_id: str = ""
+    many_users_file: Path | None = None  # one token per distinct user, for the users-* cases
 
     def url_for(self, model: str) -> str:
         return self.per_model_urls.get(model, self.chat_url)
@@ -177,6 +179,7 @@ class BehestConfig:
     database_url: str = ""
     workers: int = 1
     users: int = 16
+    many_users: int = 0  # also mint this many distinct users' tokens (0: none)
     settings: dict[str, Any] = field(default_factory=lambda: OFF_SETTINGS)
 
 
@@ -198,7 +201,9 @@ def behest(config: BehestConfig, mocks: Mocks, core: str, log_dir: Path) -> Targ
     )
     base = f"http://127.0.0.1:{port}"
     wait_ready(proc, base + "/healthz", timeout=30)
-    project, notes, tokens = _provision(base, config, mocks)
+    project, key, notes = _provision(base, config, mocks)
+    tokens = mint_tokens(base, key, config.users)
+    many = mint_tokens(base, key, config.many_users) if config.many_users else []
     target = Target(
         config.name,
         proc,
@@ -206,6 +211,7 @@ def behest(config: BehestConfig, mocks: Mocks, core: str, log_dir: Path) -> Targ
         _tokens_file(log_dir, config.name, tokens),
         notes,
         project_id=project,
+        many_users_file=_tokens_file(log_dir, f"{config.name}-many", many) if many else None,
     )
     _wait_serving(target)
     return target
@@ -218,8 +224,21 @@ def admin(base: str, method: str, path: str, body: Any = None) -> Any:
     return payload
 
 
-def _provision(base: str, config: BehestConfig, mocks: Mocks) -> tuple[str, list[str], list[str]]:
-    """A project, an API key, one credential per mock, the settings, and minted JWTs."""
+def mint_tokens(base: str, key: str, users: int) -> list[str]:
+    """One JWT for each of ``users`` distinct users, minted eight at a time."""
+
+    def mint(index: int) -> str:
+        status, minted = http("POST", f"{base}/v1/auth/mint", {"user_id": f"user_{index}"}, key)
+        if status != 200:
+            raise RuntimeError(f"mint: HTTP {status}: {minted}")
+        return str(minted["access_token"])
+
+    with ThreadPoolExecutor(8) as pool:
+        return list(pool.map(mint, range(users)))
+
+
+def _provision(base: str, config: BehestConfig, mocks: Mocks) -> tuple[str, str, list[str]]:
+    """A project, an API key, one credential per mock and the settings."""
     project = admin(base, "POST", "/projects", {"name": config.name})["id"]
     key = admin(base, "POST", f"/projects/{project}/keys", {"name": "bench"})["key"]
     credential_ids = []
@@ -238,13 +257,7 @@ def _provision(base: str, config: BehestConfig, mocks: Mocks) -> tuple[str, list
         )
         credential_ids.append(credential["id"])
     notes = _apply_settings(base, project, config, credential_ids)
-    tokens = []
-    for index in range(config.users):
-        status, minted = http("POST", f"{base}/v1/auth/mint", {"user_id": f"user_{index}"}, key)
-        if status != 200:
-            raise RuntimeError(f"mint: HTTP {status}: {minted}")
-        tokens.append(minted["access_token"])
-    return project, notes, tokens
+    return project, key, notes
 
 
 def _apply_settings(
