@@ -256,7 +256,7 @@ def test_finish_reasons_are_openai_values() -> None:
         (404, "not_found_error", 404, False),
         (413, "request_too_large", 413, False),
         (429, "rate_limit_error", 429, True),
-        (500, "api_error", 502, True),
+        (500, "api_error", 500, True),
         (504, "timeout_error", 504, True),
         (529, "overloaded_error", 503, True),
     ],
