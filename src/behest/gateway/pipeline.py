@@ -31,7 +31,7 @@ from behest.gateway.stages.admit import admit
 from behest.gateway.stages.flight import Flight
 from behest.gateway.stages.guard import guard_request, restore_reply
 from behest.gateway.stages.relay import abandon, relay
-from behest.gateway.stages.route import RouteTable, models_for
+from behest.gateway.stages.route import RouteTable, choose_model, models_for
 from behest.gateway.stages.settle import Settler
 from behest.gateway.stages.thread import commit_turn, fit_context, open_thread
 from behest.gateway.threads import ThreadService, reply_message
@@ -72,6 +72,7 @@ class Pipeline:
         call, settle = flight.call, self.settler.settle
         await open_thread(self.threads, flight)
         guard_request(flight)
+        flight.defaulted = choose_model(flight.project, call)
         flight.targets = self.routes.targets(flight.project, call.model)
         fit_context(flight, self.catalog)
         await admit(self.limiter, self.catalog, flight)
@@ -96,8 +97,10 @@ class Pipeline:
     def list_models(self, principal: Principal) -> JsonReply:
         project = self.project(principal)
         created = int(project.record.created_at.timestamp())
+        default = project.routing.default_model
         data: list[dict[str, Any]] = [
             {"id": name, "object": "model", "created": created, "owned_by": credential.provider}
+            | ({"default": True} if name == default else {})
             for name, credential in models_for(project)
         ]
         return JsonReply({"object": "list", "data": data})

@@ -26,6 +26,7 @@ from behest.gateway.guard import GuardPolicy
 from behest.gateway.limits import LimitPolicy
 from behest.gateway.providers.base import Target
 from behest.gateway.providers.profiles import ProviderProfile, TargetOverrides, target_for
+from behest.gateway.routing.policy import RoutingPolicy
 from behest.gateway.routing.targets import overrides_of, profile_of
 from behest.gateway.store import ApiKeyRecord, Database, ProjectRecord
 
@@ -56,6 +57,7 @@ class ProjectView:
     credentials: tuple[CredentialView, ...]
     limits: LimitPolicy = field(default_factory=LimitPolicy)
     guard: GuardPolicy = field(default_factory=GuardPolicy.default)
+    routing: RoutingPolicy = field(default_factory=RoutingPolicy)
 
     @property
     def id(self) -> str:
@@ -119,6 +121,7 @@ def _project_view(record: ProjectRecord, credentials: tuple[CredentialView, ...]
             credentials,
             LimitPolicy.from_dict(settings.limits),
             GuardPolicy.from_dict(settings.guard),
+            settings.routing(),
         )
     except Exception:
         log.exception("project %s has invalid settings; using the safe defaults", record.id)

@@ -9,8 +9,18 @@ from behest.gateway.auth.tokens import MAX_TTL_S
 from behest.gateway.errors import InvalidRequest
 from behest.gateway.guard import GuardPolicy
 from behest.gateway.limits import LimitPolicy
+from behest.gateway.routing.policy import RoutingPolicy
 
-_OPAQUE_SECTIONS = ("limits", "guard", "price_overrides")
+_OPAQUE_SECTIONS = (
+    "limits",
+    "guard",
+    "price_overrides",
+    "fallbacks",
+    "retries",
+    "timeouts",
+    "breaker",
+)
+_ROUTING = ("default_model", "fallbacks", "retries", "timeouts", "breaker")
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +33,11 @@ class ProjectSettings:
     limits: dict[str, Any] = field(default_factory=dict)
     guard: dict[str, Any] = field(default_factory=dict)
     price_overrides: dict[str, Any] = field(default_factory=dict)
+    default_model: str | None = None  # serves a chat request that names no model
+    fallbacks: dict[str, Any] = field(default_factory=dict)  # model → models tried next
+    retries: dict[str, Any] = field(default_factory=dict)
+    timeouts: dict[str, Any] = field(default_factory=dict)
+    breaker: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ProjectSettings:
@@ -35,6 +50,7 @@ class ProjectSettings:
             cors_origins=tuple(_str_list(data, "cors_origins")),
             aliases=_str_map(data, "aliases"),
             thread_retention_days=_optional_days(data.get("thread_retention_days")),
+            default_model=data.get("default_model"),
             **{name: _object(data, name) for name in _OPAQUE_SECTIONS},
         )
         _validate_policies(settings)
@@ -44,6 +60,9 @@ class ProjectSettings:
         data = asdict(self)
         data["cors_origins"] = list(self.cors_origins)
         return data
+
+    def routing(self) -> RoutingPolicy:
+        return RoutingPolicy.parse(**{name: getattr(self, name) for name in _ROUTING})
 
     def merged(self, patch: dict[str, Any]) -> ProjectSettings:
         return ProjectSettings.from_dict({**self.to_dict(), **patch})
@@ -99,3 +118,4 @@ def _validate_policies(settings: ProjectSettings) -> None:
     """Policies are parsed here too, so a bad one is a 400 at the admin API, not later."""
     LimitPolicy.from_dict(settings.limits)
     GuardPolicy.from_dict(settings.guard)
+    settings.routing()

@@ -23,6 +23,7 @@ def new_request_id() -> str:
 
 
 DEFAULT_MODERATION_MODEL = "omni-moderation-latest"
+MISSING_MODEL = "you must provide a model parameter"
 
 
 def load_object(raw: bytes) -> dict[str, Any]:
@@ -42,8 +43,10 @@ def parse_call(operation: Operation, raw: bytes, request_id: str) -> Call:
     if operation == "moderations" and "model" not in body:
         body["model"] = DEFAULT_MODERATION_MODEL  # as OpenAI: the model is optional there
     model = body.get("model")
-    if not isinstance(model, str) or not model:
-        raise InvalidRequest("you must provide a model parameter", param="model")
+    if model is None and operation == "chat":
+        model = ""  # the project's default model serves it, if it has one (stages/route)
+    elif not isinstance(model, str) or not model:
+        raise InvalidRequest(MISSING_MODEL, param="model")
     if operation == "chat":
         _check_messages(body.get("messages"))
     elif operation == "embeddings" and not _is_input(body.get("input")):

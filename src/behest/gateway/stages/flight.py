@@ -23,6 +23,7 @@ class Flight:
     call: Call
     started: float = field(default_factory=time.monotonic)
     guard: GuardResult | None = None
+    defaulted: bool = False  # the call named no model; the project's default serves it
     targets: list[Target] = field(default_factory=list)
     estimate: Estimate | None = None
     admission: Admission | None = None

@@ -6,7 +6,10 @@ Rules, first that applies:
 3. every credential whose model patterns (``gpt-4o*``, ``*``) match, in creation order;
 4. credentials that list no models serve what the catalog says their provider serves
    (well-known prefixes such as ``gpt-``, ``claude-``, ``gemini-``).
-Several matches give fallbacks, tried in order.
+Several matches give fallbacks, tried in order; then come the targets of the project's
+fallback chain for the model (``fallbacks``), each model routed by the same rules (one
+that no credential serves is left out). A chat request that names no model is served by
+the project's ``default_model``.
 """
 
 from __future__ import annotations
@@ -14,8 +17,10 @@ from __future__ import annotations
 from fnmatch import fnmatchcase
 
 from behest.gateway.config.directory import CredentialView, Directory, ProjectView
-from behest.gateway.errors import ModelNotFound
+from behest.gateway.errors import InvalidRequest, ModelNotFound
 from behest.gateway.providers.base import Target
+from behest.gateway.request.call import Call
+from behest.gateway.request.parse import MISSING_MODEL
 from behest.gateway.routing.catalog import Catalog
 
 
@@ -35,8 +40,35 @@ class RouteTable:
         key = (project.id, model)
         targets = self._routes.get(key)
         if targets is None:
-            targets = self._routes[key] = route(project, model, self.catalog)
+            targets = self._routes[key] = with_fallbacks(project, model, self.catalog)
         return targets
+
+
+def choose_model(project: ProjectView, call: Call) -> bool:
+    """Fills in the project's default model for a call that names none; True if it did."""
+    if call.model:
+        return False
+    default = project.routing.default_model
+    if default is None:
+        raise InvalidRequest(MISSING_MODEL, param="model")
+    call.model = default
+    return True
+
+
+def with_fallbacks(project: ProjectView, model: str, catalog: Catalog) -> list[Target]:
+    """The model's own targets, then those of its fallback chain, each target once."""
+    targets = route(project, model, catalog)
+    seen = {(t.credential_id, t.model) for t in targets}
+    for fallback in project.routing.chain(model):
+        try:
+            more = route(project, fallback, catalog)
+        except ModelNotFound:
+            continue
+        for target in more:
+            if (target.credential_id, target.model) not in seen:
+                seen.add((target.credential_id, target.model))
+                targets.append(target)
+    return targets
 
 
 def route(project: ProjectView, model: str, catalog: Catalog) -> list[Target]:
@@ -94,4 +126,14 @@ def models_for(project: ProjectView) -> list[tuple[str, CredentialView]]:
         first = next(iter(project.credentials), None)
         if first is not None:
             listed.setdefault(alias, first)
+    default = project.routing.default_model
+    if default and default not in listed:
+        matching = (c for c in project.credentials if _serves(c, default))
+        served = next(matching, next(iter(project.credentials), None))
+        if served is not None:
+            listed[default] = served
     return sorted(listed.items())
+
+
+def _serves(credential: CredentialView, model: str) -> bool:
+    return any(fnmatchcase(model, pattern) for pattern in credential.models)
