@@ -7,6 +7,9 @@ needs through the admin API and reads the ``x-behest-route`` header.
 
 from __future__ import annotations
 
+import http.client as http_client
+import json
+import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,6 +22,8 @@ from servers import http
 __all__ = ["providers_gateway"]  # the fixture, imported for pytest
 
 HELLO: Any = [{"role": "user", "content": "say hello"}]
+NO_BREAKER = {"enabled": False}
+CHAIN = {"gpt-4o-mini": ["claude-sonnet-4-5", "gemini-2.5-flash"]}
 
 
 class Routed:
@@ -45,6 +50,23 @@ class Routed:
             token=client.api_key,
         )
 
+    def stream(self, **body: object) -> tuple[dict[str, str], list[str]]:
+        """The response headers and the SSE data lines of a streamed chat."""
+        token = self.gateway.client().api_key
+        request = urllib.request.Request(
+            f"{self.gateway.process.url}/v1/chat/completions",
+            data=json.dumps({"messages": HELLO, "stream": True, **body}).encode(),
+            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            headers = {k.lower(): v for k, v in response.headers.items()}
+            try:
+                raw = response.read()
+            except http_client.IncompleteRead as broken:
+                raw = broken.partial
+        lines = [line[6:] for line in raw.decode().splitlines() if line.startswith("data: ")]
+        return headers, lines
+
     def seen(self, provider: str) -> int:
         _, body, _ = http("GET", f"{self.gateway.mocks[provider].url}/__mock__/last_request")
         return int(body["requests_seen"])
@@ -53,6 +75,7 @@ class Routed:
 @pytest.fixture
 def routed(providers_gateway: Gateway) -> Iterator[Routed]:
     routed = Routed(providers_gateway)
+    routed.settings(breaker=NO_BREAKER)  # breaker tests turn it on for themselves
     yield routed
     for provider in providers_gateway.mocks:
         providers_gateway.fault(provider, clear=True)
@@ -81,3 +104,84 @@ def test_the_default_model_serves_a_call_without_model(routed: Routed) -> None:
     models = {m.id: m for m in client.models.list()}
     assert getattr(models["claude-sonnet-4-5"], "default", None) is True
     assert getattr(models["gpt-4o-mini"], "default", None) is None
+
+
+_BEFORE_FIRST_BYTE = {
+    "500": ({"status": 500}, "fallback:upstream_500", {}),
+    "503": ({"status": 503}, "fallback:upstream_503", {}),
+    "429": ({"status": 429}, "fallback:upstream_429", {}),
+    "timeout": ({"latency_ms": 3000}, "fallback:timeout", {"first_byte_s": 0.5}),
+    "reset": ({"drop_connection": True}, "fallback:reset", {}),
+}
+
+
+@pytest.mark.parametrize("fault", list(_BEFORE_FIRST_BYTE))
+def test_a_failing_first_target_falls_back_across_providers(routed: Routed, fault: str) -> None:
+    injected, reason, timeouts = _BEFORE_FIRST_BYTE[fault]
+    routed.settings(fallbacks=CHAIN, timeouts=timeouts)
+    routed.gateway.fault("openai", remaining=1, **injected)
+    status, body, headers = routed.chat(model="gpt-4o-mini")
+    assert status == 200, body
+    assert body["choices"][0]["message"]["content"] == "Echo: say hello"
+    route = _route(headers)
+    assert route == {
+        "model": "claude-sonnet-4-5",
+        "provider": "anthropic",
+        "attempts": "2",
+        "reason": reason,
+    }
+
+
+@pytest.mark.parametrize(
+    "injected", [{"status": 500}, {"break_after_chunks": 0}, {"error_event_after_chunks": 0}]
+)
+def test_a_stream_failing_before_its_first_chunk_falls_back(
+    routed: Routed, injected: dict[str, object]
+) -> None:
+    routed.settings(fallbacks=CHAIN)
+    routed.gateway.fault("openai", remaining=1, **injected)
+    headers, lines = routed.stream(model="gpt-4o-mini")
+    assert _route(headers)["provider"] == "anthropic"
+    assert lines[-1] == "[DONE]"
+    text = "".join(
+        (chunk["choices"] or [{}])[0].get("delta", {}).get("content") or ""
+        for chunk in map(json.loads, lines[:-1])
+    )
+    assert text == "Echo: say hello"
+
+
+def test_a_hang_after_the_first_byte_breaks_the_stream_without_a_second_answer(
+    routed: Routed,
+) -> None:
+    routed.settings(fallbacks=CHAIN, timeouts={"idle_s": 0.5})
+    before = routed.seen("anthropic")
+    routed.gateway.fault("openai", remaining=1, chunk_delay_ms=3000)
+    headers, lines = routed.stream(model="gpt-4o-mini")
+    assert _route(headers)["provider"] == "openai"
+    assert "error" in json.loads(lines[-1])  # one error frame, no [DONE]
+    assert "[DONE]" not in lines
+    assert routed.seen("anthropic") == before  # nobody else was asked
+
+
+def test_the_default_model_has_its_own_chain(routed: Routed) -> None:
+    routed.settings(default_model="gpt-4o-mini", fallbacks={"default": ["gemini-2.5-flash"]})
+    routed.gateway.fault("openai", remaining=1, status=500)
+    status, body, headers = routed.chat()
+    assert status == 200, body
+    assert _route(headers) == {
+        "model": "gemini-2.5-flash",
+        "provider": "gemini",
+        "attempts": "2",
+        "reason": "fallback:upstream_500",
+    }
+    status, _, headers = routed.chat()
+    assert status == 200 and _route(headers)["reason"] == "default_model"
+
+
+def test_when_every_target_fails_the_last_error_says_how_far_it_got(routed: Routed) -> None:
+    routed.settings(fallbacks={"gpt-4o-mini": ["gemini-2.5-flash"]})
+    routed.gateway.fault("openai", remaining=1, status=500)
+    routed.gateway.fault("gemini", remaining=1, status=503)
+    status, body, headers = routed.chat(model="gpt-4o-mini")
+    assert status == 503, body
+    assert headers["x-behest-route"] == "attempts=2; reason=exhausted:upstream_503"

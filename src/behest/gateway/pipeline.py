@@ -26,6 +26,7 @@ from behest.gateway.errors import AuthenticationFailed
 from behest.gateway.limits import Limiter
 from behest.gateway.request.call import Call
 from behest.gateway.request.reply import JsonReply, StreamReply
+from behest.gateway.routing.breakers import Breakers
 from behest.gateway.routing.catalog import Catalog
 from behest.gateway.stages.admit import admit
 from behest.gateway.stages.flight import Flight
@@ -36,7 +37,7 @@ from behest.gateway.stages.settle import Settler
 from behest.gateway.stages.thread import commit_turn, fit_context, open_thread
 from behest.gateway.threads import ThreadService, reply_message
 from behest.gateway.upstream.client import Upstream
-from behest.gateway.upstream.dispatch import complete, open_stream
+from behest.gateway.upstream.dispatch import ROUTE_HEADER, Plan, Route, complete, open_stream
 from behest.gateway.usage.service import UsageService
 
 
@@ -59,6 +60,7 @@ class Pipeline:
         self.usage = usage
         self.routes = RouteTable(directory, catalog)
         self.settler = Settler(limiter, catalog, usage)
+        self.breakers = Breakers()  # per process: see docs/routing.md
 
     async def handle(self, principal: Principal, call: Call) -> JsonReply | StreamReply:
         flight = Flight(principal, self.project(principal), call)
@@ -76,17 +78,25 @@ class Pipeline:
         flight.targets = self.routes.targets(flight.project, call.model)
         fit_context(flight, self.catalog)
         await admit(self.limiter, self.catalog, flight)
+        project = flight.project
+        plan = Plan(project.id, flight.targets, project.routing, self.breakers, flight.defaulted)
         if call.stream:
-            opened = await open_stream(self.upstream, call, flight.targets)
-            flight.served_by = opened.target
+            opened = await open_stream(self.upstream, call, plan)
+            self._served(flight, opened.route)
             frames = relay(flight, opened, settle)
             return StreamReply(frames, flight.headers, lambda: abandon(flight, opened, settle))
-        done = await complete(self.upstream, call, flight.targets)
-        flight.served_by, flight.usage = done.target, done.body.get("usage")
+        done = await complete(self.upstream, call, plan)
+        self._served(flight, done.route)
+        flight.usage = done.body.get("usage")
         await commit_turn(flight, reply_message(done.body))
         body = restore_reply(flight, done.body)
         await settle(flight)
         return JsonReply(body, flight.headers)
+
+    @staticmethod
+    def _served(flight: Flight, route: Route) -> None:
+        flight.served_by, flight.route = route.target, route
+        flight.headers[ROUTE_HEADER] = route.header()
 
     def project(self, principal: Principal) -> ProjectView:
         project = self.directory.snapshot.projects.get(principal.project_id)

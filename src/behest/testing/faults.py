@@ -16,6 +16,7 @@ class Fault:
     break_after_chunks: int | None = None  # streams: drop the connection after N chunks
     error_event_after_chunks: int | None = None  # streams: send an in-stream error after N
     retry_after: str | None = None  # Retry-After header on an error status
+    drop_connection: bool = False  # close the connection without answering (a reset)
     remaining: int = -1
     match_model: str | None = None  # only requests for this model
 

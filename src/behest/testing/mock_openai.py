@@ -108,6 +108,9 @@ async def _prelude(request: web.Request) -> tuple[dict[str, Any], Fault | None] 
     fault = faults.take(body.get("model"))
     if fault and fault.latency_ms:
         await asyncio.sleep(fault.latency_ms / 1000)
+    if fault and fault.drop_connection and request.transport is not None:
+        request.transport.close()
+        return web.Response(status=500)  # never reaches the client: the connection is gone
     if fault and fault.status:
         return _fault_response(fault)
     return body, fault

@@ -13,6 +13,7 @@ from behest.gateway.limits import Admission
 from behest.gateway.providers.base import Target
 from behest.gateway.request.call import Call
 from behest.gateway.threads import Turn
+from behest.gateway.upstream.dispatch import Route
 from behest.gateway.usage.accounting import Estimate
 
 
@@ -28,6 +29,7 @@ class Flight:
     estimate: Estimate | None = None
     admission: Admission | None = None
     served_by: Target | None = None
+    route: Route | None = None  # how the call was served: attempts, reason
     first_token_at: float | None = None
     usage: dict[str, Any] | None = None
     relayed_chars: int = 0

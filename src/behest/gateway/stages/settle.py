@@ -96,4 +96,6 @@ def usage_record(
         guardrail=flight.guard.report.outcome if flight.guard else "none",
         rate_limit=rate_limit,
         stream=call.stream,
+        attempts=flight.route.attempts if flight.route else 0,
+        route=flight.route.reason if flight.route else "",
     )

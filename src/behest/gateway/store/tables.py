@@ -140,6 +140,8 @@ usage_records = Table(
     Column("guardrail", String(16), nullable=False),
     Column("rate_limit", String(16), nullable=False),
     Column("stream", Boolean, nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("route", String(64), nullable=False, server_default=""),
     Column("day", String(10), nullable=False),  # UTC YYYY-MM-DD, the aggregates' key
     Column("created_at", DateTime(timezone=True), nullable=False),
     Index("ix_usage_records_project_day", "project_id", "day"),

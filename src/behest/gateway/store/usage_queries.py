@@ -106,6 +106,8 @@ def _raw_row(record: UsageRecord) -> dict[str, Any]:
         "guardrail": record.guardrail,
         "rate_limit": record.rate_limit,
         "stream": record.stream,
+        "attempts": record.attempts,
+        "route": record.route,
         "day": record.day,
         "created_at": record.created_at,
     }

@@ -62,6 +62,8 @@ class UsageRecord:
     guardrail: str = "none"  # the guard report's outcome: none / detect / redact / block
     rate_limit: str = "admitted"  # admitted / limited / budget
     stream: bool = False
+    attempts: int = 0  # upstream calls made (retries and fallbacks included); 0: none served
+    route: str = ""  # why the target that served did: primary, fallback:upstream_500, …
     created_at: datetime = field(default_factory=_now)
 
     @property

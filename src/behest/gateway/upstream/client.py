@@ -1,6 +1,12 @@
 """The one pooled HTTP client that talks to providers (aiohttp; see PERF on httpx).
 
-Transport failures are translated here, once, into the gateway's upstream errors.
+Transport failures are translated here, once, into the gateway's upstream errors; their
+``code`` says which (``upstream_unreachable``, ``upstream_connect_timeout``,
+``upstream_timeout``, ``upstream_reset``), so retries can tell a request the provider
+never received from one it may have acted on.
+
+Each call may carry :class:`Limits`: the connect, first-byte and idle timeouts and the
+request's deadline (``total_s`` from its start, on the event loop's clock).
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ import aiohttp
 
 from behest.gateway.errors import UpstreamError, UpstreamTimeout, UpstreamUnavailable
 from behest.gateway.providers.base import UpstreamRequest
+from behest.gateway.routing.policy import Timeouts
 
 _READ_SIZE = 64 * 1024
 
@@ -25,11 +32,32 @@ class UpstreamReply:
     body: bytes
 
 
+@dataclass(frozen=True, slots=True)
+class Limits:
+    timeouts: Timeouts
+    deadline: float  # loop time by which the whole request, stream included, is over
+
+    @classmethod
+    def starting_now(cls, timeouts: Timeouts) -> Limits:
+        return cls(timeouts, asyncio.get_running_loop().time() + timeouts.total_s)
+
+    def remaining_s(self) -> float:
+        return self.deadline - asyncio.get_running_loop().time()
+
+    def first_byte_s(self) -> float:
+        return max(0.0, min(self.timeouts.first_byte_s, self.remaining_s()))
+
+    def client_timeout(self) -> aiohttp.ClientTimeout:
+        t = self.timeouts
+        return aiohttp.ClientTimeout(total=None, sock_connect=t.connect_s, sock_read=t.idle_s)
+
+
 class UpstreamStream:
     """An open streaming response; iterate it for raw bytes as they arrive."""
 
-    def __init__(self, response: aiohttp.ClientResponse) -> None:
+    def __init__(self, response: aiohttp.ClientResponse, deadline: float | None = None) -> None:
         self._response = response
+        self._deadline = deadline
         self.status = response.status
         self.headers: Mapping[str, str] = response.headers
 
@@ -38,21 +66,35 @@ class UpstreamStream:
             return await self._response.read()
 
     async def chunks(self) -> AsyncIterator[bytes]:
+        """The body as it arrives; a gap over ``idle_s`` or the deadline passed ends it."""
+        deadline, loop = self._deadline, asyncio.get_running_loop()
         with translate_errors():
             async for data in self._response.content.iter_any():
                 yield data
+                if deadline is not None and loop.time() > deadline:
+                    raise TimeoutError
 
 
 @contextmanager
 def translate_errors() -> Iterator[None]:
     try:
         yield
+    except aiohttp.ConnectionTimeoutError as exc:
+        raise UpstreamTimeout(
+            "The upstream provider could not be reached in time.", code="upstream_connect_timeout"
+        ) from exc
     except TimeoutError as exc:
-        raise UpstreamTimeout("The upstream provider did not answer in time.") from exc
+        raise UpstreamTimeout(
+            "The upstream provider did not answer in time.", code="upstream_timeout"
+        ) from exc
     except aiohttp.ClientConnectorError as exc:
-        raise UpstreamUnavailable("The upstream provider could not be reached.") from exc
+        raise UpstreamUnavailable(
+            "The upstream provider could not be reached.", code="upstream_unreachable"
+        ) from exc
     except (aiohttp.ClientPayloadError, aiohttp.ServerDisconnectedError) as exc:
-        raise UpstreamError("The upstream provider's response broke off.", status=502) from exc
+        raise UpstreamError(
+            "The upstream provider's response broke off.", status=502, code="upstream_reset"
+        ) from exc
     except aiohttp.ClientError as exc:
         raise UpstreamError(f"The upstream request failed: {type(exc).__name__}.") from exc
 
@@ -90,22 +132,41 @@ class Upstream:
             raise RuntimeError("Upstream.start() was not awaited")
         return self._session
 
-    async def send(self, request: UpstreamRequest) -> UpstreamReply:
+    async def send(self, request: UpstreamRequest, limits: Limits | None = None) -> UpstreamReply:
         with translate_errors():
-            async with self.session.request(
-                request.method, request.url, headers=request.headers, data=request.body
-            ) as response:
-                body = await response.read()
-                return UpstreamReply(response.status, response.headers, body)
+            response = await self._open(request, limits)
+            try:
+                async with asyncio.timeout(limits.remaining_s() if limits else None):
+                    body = await response.read()
+            finally:
+                response.release()
+            return UpstreamReply(response.status, response.headers, body)
 
-    @asynccontextmanager
-    async def stream(self, request: UpstreamRequest) -> AsyncIterator[UpstreamStream]:
-        with translate_errors():
-            response = await self.session.request(
+    async def _open(
+        self, request: UpstreamRequest, limits: Limits | None
+    ) -> aiohttp.ClientResponse:
+        """The response with its headers read: the first byte, within ``first_byte_s``."""
+        if limits is None:
+            return await self.session.request(
                 request.method, request.url, headers=request.headers, data=request.body
             )
+        async with asyncio.timeout(limits.first_byte_s()):
+            return await self.session.request(
+                request.method,
+                request.url,
+                headers=request.headers,
+                data=request.body,
+                timeout=limits.client_timeout(),
+            )
+
+    @asynccontextmanager
+    async def stream(
+        self, request: UpstreamRequest, limits: Limits | None = None
+    ) -> AsyncIterator[UpstreamStream]:
+        with translate_errors():
+            response = await self._open(request, limits)
         try:
-            yield UpstreamStream(response)
+            yield UpstreamStream(response, limits.deadline if limits else None)
         finally:
             # Closing (not releasing) drops the connection, which cancels the upstream
             # generation when the client went away mid-stream.

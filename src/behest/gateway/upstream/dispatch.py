@@ -1,30 +1,84 @@
-"""The call stage: one adapter, the upstream client, fallbacks across targets.
+"""The call stage: one adapter, the upstream client; retries, fallbacks, breakers.
 
-Fallback moves to the next target only on a retryable upstream error and only before
-any byte of the answer has reached the client.
+For each target in order (the model's own, then its fallback chain):
+- an open circuit breaker skips the target at once;
+- a retryable error moves on to the next target; the same target is retried first
+  (``retries.max`` times, jittered backoff, ``Retry-After`` honoured) only when the
+  provider cannot have acted on the request: connection refused or timed out, 429, 503;
+- nothing is retried or moved once the answer's first byte has reached the client (a
+  stream is handed to the relay once its first chunk has arrived, so a stream that
+  breaks or stalls before any content still falls back);
+- every attempt and every wait fits in the request's deadline (``timeouts.total_s``).
+
+What served, after how many attempts and why, is kept in a :class:`Route` for the
+``x-behest-route`` header and the usage record.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import AsyncIterator
+import random
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 
-from behest.gateway.errors import UpstreamError
+from behest.gateway.errors import UpstreamError, UpstreamTimeout, UpstreamUnavailable
 from behest.gateway.providers import adapter_for
 from behest.gateway.providers.base import JSON, Adapter, StreamState, Target
 from behest.gateway.providers.sse import SSEDecoder
 from behest.gateway.request.call import Call
-from behest.gateway.upstream.client import Upstream, UpstreamStream
+from behest.gateway.routing.backoff import backoff_s, retry_after_s
+from behest.gateway.routing.breakers import Breaker, Breakers
+from behest.gateway.routing.policy import RoutingPolicy
+from behest.gateway.upstream.client import Limits, Upstream, UpstreamStream
 
 log = logging.getLogger("behest.upstream")
+
+ROUTE_HEADER = "x-behest-route"
+T = TypeVar("T")
+_SAFE_CODES = frozenset({"upstream_unreachable", "upstream_connect_timeout"})
+_CAUSES = {
+    "upstream_unreachable": "connect",
+    "upstream_connect_timeout": "connect_timeout",
+    "upstream_timeout": "timeout",
+    "upstream_reset": "reset",
+    "circuit_open": "breaker_open",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """Where a call may go and by which rules."""
+
+    project_id: str
+    targets: list[Target]
+    policy: RoutingPolicy = field(default_factory=RoutingPolicy)
+    breakers: Breakers = field(default_factory=Breakers)
+    defaulted: bool = False  # the project's default model, for a call that named none
+
+
+@dataclass(slots=True)
+class Route:
+    """What served a call and how: ``x-behest-route`` and the usage record's fields."""
+
+    attempts: int = 0
+    reason: str = "primary"
+    target: Target | None = None
+
+    def header(self) -> str:
+        target = self.target
+        served = f"model={target.model}; provider={target.provider}; " if target else ""
+        return f"{served}attempts={self.attempts}; reason={self.reason}"
 
 
 @dataclass(slots=True)
 class Completed:
     target: Target
     body: JSON
+    route: Route = field(default_factory=Route)
 
 
 @dataclass(slots=True)
@@ -34,10 +88,33 @@ class OpenStream:
     state: StreamState
     response: UpstreamStream
     exits: AsyncExitStack
+    route: Route = field(default_factory=Route)
+    _reads: AsyncIterator[list[JSON]] | None = None
+    _first: list[JSON] | None = None
+
+    async def prime(self, limits: Limits) -> None:
+        """Reads the first batch before the stream is handed on: until it arrives, a break,
+        an error event or silence past ``first_byte_s`` can still fall back."""
+        self._reads = self._batches()
+        try:
+            async with asyncio.timeout(limits.first_byte_s()):
+                self._first = await anext(self._reads, None)
+        except TimeoutError as exc:
+            raise UpstreamTimeout(
+                "The upstream provider did not start its stream in time.", code="upstream_timeout"
+            ) from exc
 
     async def batches(self) -> AsyncIterator[list[JSON]]:
         """OpenAI-shaped chunks, grouped by the upstream read that carried them (so the
         edge writes once per read, not once per event); the final usage stays in state."""
+        reads = self._reads if self._reads is not None else self._batches()
+        if self._first is not None:
+            first, self._first = self._first, None
+            yield first
+        async for batch in reads:
+            yield batch
+
+    async def _batches(self) -> AsyncIterator[list[JSON]]:
         decoder = SSEDecoder()
         adapter, state = self.adapter, self.state
         async for data in self.response.chunks():
@@ -53,48 +130,128 @@ class OpenStream:
         await self.exits.aclose()
 
 
-async def complete(upstream: Upstream, call: Call, targets: list[Target]) -> Completed:
-    last: UpstreamError | None = None
-    for target in targets:
+async def complete(upstream: Upstream, call: Call, plan: Plan) -> Completed:
+    async def attempt(target: Target, limits: Limits) -> Completed:
         adapter = adapter_for(target.api_format)
-        request = adapter.build_request(call, target)
-        try:
-            reply = await upstream.send(request)
-            if reply.status >= 400:
-                raise adapter.parse_error(reply.status, reply.headers, reply.body)
-            return Completed(target, adapter.parse_response(call, reply.status, reply.body))
-        except UpstreamError as error:
-            last = error
-            if not error.retryable:
-                raise
-            log.warning(
-                "upstream %s failed with %s; trying the next target", target.provider, error.status
-            )
-    assert last is not None
-    raise last
+        reply = await upstream.send(adapter.build_request(call, target), limits)
+        if reply.status >= 400:
+            raise adapter.parse_error(reply.status, reply.headers, reply.body)
+        return Completed(target, adapter.parse_response(call, reply.status, reply.body))
+
+    done, route = await _walk(plan, attempt)
+    done.route = route
+    return done
 
 
-async def open_stream(upstream: Upstream, call: Call, targets: list[Target]) -> OpenStream:
-    last: UpstreamError | None = None
-    for target in targets:
+async def open_stream(upstream: Upstream, call: Call, plan: Plan) -> OpenStream:
+    async def attempt(target: Target, limits: Limits) -> OpenStream:
         adapter = adapter_for(target.api_format)
         request = adapter.build_request(call, target)
         exits = AsyncExitStack()
         try:
-            response = await exits.enter_async_context(upstream.stream(request))
+            response = await exits.enter_async_context(upstream.stream(request, limits))
             if response.status >= 400:
                 raise adapter.parse_error(response.status, response.headers, await response.read())
-            return OpenStream(target, adapter, adapter.new_stream(call, target), response, exits)
-        except UpstreamError as error:
-            await exits.aclose()
-            last = error
-            if not error.retryable:
-                raise
-            log.warning(
-                "upstream %s failed with %s; trying the next target", target.provider, error.status
-            )
+            opened = OpenStream(target, adapter, adapter.new_stream(call, target), response, exits)
+            await opened.prime(limits)
+            return opened
         except BaseException:
             await exits.aclose()
             raise
-    assert last is not None
-    raise last
+
+    opened, route = await _walk(plan, attempt)
+    opened.route = route
+    return opened
+
+
+async def _walk(plan: Plan, attempt: Callable[[Target, Limits], Awaitable[T]]) -> tuple[T, Route]:
+    """Each target in turn (skipping open breakers), retried while that is safe."""
+    walk = _Walk(plan, attempt, Limits.starting_now(plan.policy.timeouts))
+    cause, last = "", None
+    for index, target in enumerate(plan.targets):
+        breaker = plan.breakers.get(
+            plan.project_id, target.credential_id, target.model, plan.policy.breaker
+        )
+        if not breaker.allow(plan.breakers.clock()):
+            cause = "breaker_open"
+            continue
+        try:
+            result, retried = await walk.one(target, breaker)
+        except UpstreamError as error:
+            if not error.retryable:
+                raise _explained(error, walk.route, "failed") from error.__cause__
+            if walk.limits.remaining_s() <= 0:
+                raise _explained(error, walk.route, "deadline") from error.__cause__
+            last, cause = error, _cause(error)
+            log.warning("upstream %s failed (%s); trying the next target", target.provider, cause)
+            continue
+        walk.route.target = target
+        walk.route.reason = _reason(plan, index, cause, retried)
+        return result, walk.route
+    if last is None:
+        last = UpstreamUnavailable(
+            "Every provider for this model is failing; try again shortly.", code="circuit_open"
+        )
+    raise _explained(last, walk.route, "exhausted")
+
+
+@dataclass(slots=True)
+class _Walk(Generic[T]):
+    plan: Plan
+    attempt: Callable[[Target, Limits], Awaitable[T]]
+    limits: Limits
+    route: Route = field(default_factory=Route)
+
+    async def one(self, target: Target, breaker: Breaker) -> tuple[T, str]:
+        """One target, retried on errors the provider cannot have acted on; (result, cause)."""
+        clock, retried = self.plan.breakers.clock, ""
+        for retry in range(self.plan.policy.retries.max + 1):
+            if self.limits.remaining_s() <= 0:
+                raise UpstreamTimeout("The request's deadline passed.", code="upstream_timeout")
+            self.route.attempts += 1
+            try:
+                result = await self.attempt(target, self.limits)
+            except UpstreamError as error:
+                breaker.record(error.status < 500, clock())  # a 4xx is a healthy provider
+                delay = _retry_delay(error, retry, self.plan, self.limits)
+                if delay is None:
+                    raise
+                retried = _cause(error)
+                await asyncio.sleep(delay)
+                continue
+            except BaseException:
+                breaker.release()
+                raise
+            breaker.record(True, clock())
+            return result, retried
+        raise AssertionError("unreachable: the last attempt raises or returns")
+
+
+def _retry_delay(error: UpstreamError, retry: int, plan: Plan, limits: Limits) -> float | None:
+    retries = plan.policy.retries
+    safe = error.status in (429, 503) or error.code in _SAFE_CODES
+    if not safe or retry >= retries.max:
+        return None
+    asked = retry_after_s(error.headers, time.time())
+    delay = backoff_s(retry, retries, asked, random.random())
+    if delay is None or delay >= limits.remaining_s():
+        return None
+    return delay
+
+
+def _cause(error: UpstreamError) -> str:
+    return _CAUSES.get(error.code or "", f"upstream_{error.status}")
+
+
+def _reason(plan: Plan, index: int, cause: str, retried: str) -> str:
+    if index > 0 or cause:
+        return f"fallback:{cause}"
+    if retried:
+        return f"retry:{retried}"
+    return "default_model" if plan.defaulted else "primary"
+
+
+def _explained(error: UpstreamError, route: Route, how: str) -> UpstreamError:
+    """The error the client gets, with the route header saying how far the call got."""
+    error.headers[ROUTE_HEADER] = f"attempts={route.attempts}; reason={how}:{_cause(error)}"
+    return error

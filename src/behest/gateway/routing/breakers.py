@@ -1,0 +1,132 @@
+"""Circuit breakers per target (credential x upstream model), per process.
+
+    closed ──(N consecutive failures, or error rate ≥ r over the window)──▶ open
+    open ──(cool-down elapsed; the next call is the one probe)──▶ half-open
+    half-open ──probe succeeds──▶ closed        half-open ──probe fails──▶ open
+
+While open (or while the half-open probe is out) a target is skipped at once: the call
+goes straight to the next target, with no added latency. State lives in this process
+only; each worker and replica learns on its own (documented in docs/routing.md).
+The clock is passed in, so transitions are testable without sleeping.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from behest.gateway.routing.policy import BreakerPolicy
+
+Clock = Callable[[], float]
+
+
+class State(StrEnum):
+    CLOSED = "closed"
+    OPEN = "open"
+    HALF_OPEN = "half_open"
+
+
+@dataclass(slots=True)
+class Breaker:
+    policy: BreakerPolicy
+    state: State = State.CLOSED
+    consecutive: int = 0
+    opened_at: float = 0.0
+    probing: bool = False
+    buckets: deque[list[float]] = field(default_factory=deque)  # [second, calls, failures]
+    opened: int = 0  # how many times it has opened, for the admin API
+
+    def allow(self, now: float) -> bool:
+        """Whether a call may go to this target now; the half-open probe is taken here."""
+        if not self.policy.enabled or self.state is State.CLOSED:
+            return True
+        if self.state is State.OPEN and now - self.opened_at >= self.policy.cooldown_s:
+            self.state = State.HALF_OPEN
+        if self.state is State.HALF_OPEN and not self.probing:
+            self.probing = True
+            return True
+        return False
+
+    def record(self, ok: bool, now: float) -> None:
+        if self.state is State.HALF_OPEN and self.probing:
+            self.probing = False
+            self._close() if ok else self._open(now)
+            return
+        self._count(ok, now)
+        self.consecutive = 0 if ok else self.consecutive + 1
+        if self.state is State.CLOSED and not ok and self._tripped():
+            self._open(now)
+
+    def release(self) -> None:
+        """The call ended without an outcome (the client left): free the probe."""
+        self.probing = False
+
+    def _count(self, ok: bool, now: float) -> None:
+        second = float(int(now))
+        if not self.buckets or self.buckets[-1][0] != second:
+            self.buckets.append([second, 0.0, 0.0])
+        bucket = self.buckets[-1]
+        bucket[1] += 1
+        bucket[2] += 0 if ok else 1
+        while self.buckets and self.buckets[0][0] <= now - self.policy.window_s:
+            self.buckets.popleft()
+
+    def _tripped(self) -> bool:
+        if self.consecutive >= self.policy.failures:
+            return True
+        calls = sum(bucket[1] for bucket in self.buckets)
+        failures = sum(bucket[2] for bucket in self.buckets)
+        return calls >= self.policy.min_calls and failures / calls >= self.policy.error_rate
+
+    def _open(self, now: float) -> None:
+        self.state, self.opened_at, self.opened = State.OPEN, now, self.opened + 1
+
+    def _close(self) -> None:
+        self.state, self.consecutive = State.CLOSED, 0
+        self.buckets.clear()
+
+    def describe(self, now: float) -> dict[str, Any]:
+        calls = int(sum(bucket[1] for bucket in self.buckets))
+        failures = int(sum(bucket[2] for bucket in self.buckets))
+        reopens = self.opened_at + self.policy.cooldown_s - now if self.state is State.OPEN else 0
+        return {
+            "state": self.state.value,
+            "consecutive_failures": self.consecutive,
+            "window_calls": calls,
+            "window_failures": failures,
+            "times_opened": self.opened,
+            "half_open_in_s": round(max(0.0, reopens), 3),
+        }
+
+
+class Breakers:
+    """Every target's breaker in this process, created on first use."""
+
+    def __init__(self, clock: Clock = time.monotonic) -> None:
+        self.clock = clock
+        self._breakers: dict[tuple[str, str, str], Breaker] = {}
+
+    def get(
+        self, project_id: str, credential_id: str, model: str, policy: BreakerPolicy
+    ) -> Breaker:
+        key = (project_id, credential_id, model)
+        breaker = self._breakers.get(key)
+        if breaker is None:
+            breaker = self._breakers[key] = Breaker(policy)
+        elif breaker.policy is not policy:  # a new configuration snapshot
+            if breaker.policy != policy:
+                breaker = self._breakers[key] = Breaker(policy)  # new settings: start afresh
+            breaker.policy = policy
+        return breaker
+
+    def describe(self, project_id: str | None = None) -> list[dict[str, Any]]:
+        now = self.clock()
+        return [
+            {"project_id": key[0], "credential_id": key[1], "model": key[2], **b.describe(now)}
+            for key, b in sorted(self._breakers.items())
+            if project_id is None or key[0] == project_id
+        ]
