@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import http.client as http_client
 import json
+import time
 import urllib.request
 from collections.abc import Iterator
 from typing import Any
@@ -185,3 +186,58 @@ def test_when_every_target_fails_the_last_error_says_how_far_it_got(routed: Rout
     status, body, headers = routed.chat(model="gpt-4o-mini")
     assert status == 503, body
     assert headers["x-behest-route"] == "attempts=2; reason=exhausted:upstream_503"
+
+
+def test_a_503_is_retried_in_place_within_the_retries(routed: Routed) -> None:
+    routed.settings(fallbacks=CHAIN, retries={"max": 2, "base_ms": 10, "max_ms": 100})
+    routed.gateway.fault("openai", remaining=2, status=503)
+    status, _, headers = routed.chat(model="gpt-4o-mini")
+    assert status == 200
+    assert _route(headers) == {
+        "model": "gpt-4o-mini",
+        "provider": "openai",
+        "attempts": "3",
+        "reason": "retry:upstream_503",
+    }
+
+
+def test_a_retry_after_beyond_the_cap_falls_back_at_once(routed: Routed) -> None:
+    routed.settings(fallbacks=CHAIN, retries={"max": 2, "max_ms": 1000})
+    routed.gateway.fault("openai", remaining=1, status=429, retry_after="30")
+    started = time.monotonic()
+    status, _, headers = routed.chat(model="gpt-4o-mini")
+    assert status == 200 and time.monotonic() - started < 2
+    assert _route(headers)["reason"] == "fallback:upstream_429"
+
+
+def test_retries_never_exceed_the_deadline(routed: Routed) -> None:
+    routed.settings(retries={"max": 10, "base_ms": 200, "max_ms": 400}, timeouts={"total_s": 1})
+    routed.gateway.fault("openai", status=503)
+    started = time.monotonic()
+    status, _, headers = routed.chat(model="gpt-4o-mini")
+    elapsed = time.monotonic() - started
+    assert status == 503 and elapsed < 1.5, elapsed
+    attempts = int(headers["x-behest-route"].split(";")[0].split("=")[1])
+    assert 1 < attempts < 11
+
+
+def test_a_breaker_opens_skips_the_dead_target_and_closes_after_recovery(routed: Routed) -> None:
+    routed.settings(fallbacks=CHAIN, breaker={"failures": 2, "cooldown_s": 1})
+    routed.gateway.fault("openai", status=500)
+    for _ in range(2):
+        assert _route(routed.chat(model="gpt-4o-mini")[2])["reason"] == "fallback:upstream_500"
+    seen = routed.seen("openai")
+    started = time.monotonic()
+    status, _, headers = routed.chat(model="gpt-4o-mini")
+    assert status == 200 and time.monotonic() - started < 1
+    assert _route(headers)["reason"] == "fallback:breaker_open"
+    assert routed.seen("openai") == seen  # skipped: the dead target got no call
+    _, breakers, _ = routed.admin("GET", f"/projects/{routed.project_id}/breakers")
+    [openai_breaker] = [b for b in breakers["data"] if b["model"] == "gpt-4o-mini"]
+    assert openai_breaker["state"] == "open" and openai_breaker["times_opened"] == 1
+    routed.gateway.fault("openai", clear=True)
+    time.sleep(1.1)
+    status, _, headers = routed.chat(model="gpt-4o-mini")  # the half-open probe
+    assert status == 200 and _route(headers)["reason"] == "primary"
+    _, breakers, _ = routed.admin("GET", "/breakers")
+    assert [b["state"] for b in breakers["data"] if b["model"] == "gpt-4o-mini"] == ["closed"]

@@ -173,3 +173,20 @@ async def limit_usage(request: web.Request) -> web.StreamResponse:
             "data": [dataclasses.asdict(row) for row in rows],
         }
     )
+
+
+@routes.get("/admin/v1/breakers")
+async def all_breakers(request: web.Request) -> web.StreamResponse:
+    """This process's circuit breakers (state is per process: see docs/routing.md)."""
+    _authorize(request)
+    return _list(services(request).pipeline.breakers.describe())
+
+
+@routes.get("/admin/v1/projects/{project}/breakers")
+async def project_breakers(request: web.Request) -> web.StreamResponse:
+    _authorize(request)
+    parts = services(request)
+    project_id = request.match_info["project"]
+    if project_id not in parts.directory.snapshot.projects:
+        raise NotFound(f"No project with id {project_id!r}.")
+    return _list(parts.pipeline.breakers.describe(project_id))

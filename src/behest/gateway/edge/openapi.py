@@ -130,6 +130,10 @@ def _paths() -> dict[str, Any]:
         "/admin/v1/projects/{project}/limits": {
             "get": _op("Current use of each limit and budget", "admin", admin)
         },
+        "/admin/v1/projects/{project}/breakers": {
+            "get": _op("This process's circuit breakers for the project", "admin", admin)
+        },
+        "/admin/v1/breakers": {"get": _op("This process's circuit breakers", "admin", admin)},
         "/admin/v1/signing-keys/rotate": {
             "post": _op("Rotate the token signing key", "admin", admin, ok="201")
         },
