@@ -18,7 +18,7 @@ import openai
 import pytest
 from provider_fixtures import ADMIN, Gateway, providers_gateway
 
-from servers import http
+from servers import http, start_mock
 
 __all__ = ["providers_gateway"]  # the fixture, imported for pytest
 
@@ -241,3 +241,33 @@ def test_a_breaker_opens_skips_the_dead_target_and_closes_after_recovery(routed:
     assert status == 200 and _route(headers)["reason"] == "primary"
     _, breakers, _ = routed.admin("GET", "/breakers")
     assert [b["state"] for b in breakers["data"] if b["model"] == "gpt-4o-mini"] == ["closed"]
+
+
+def test_weights_spread_load_over_two_credentials_of_one_model(
+    routed: Routed, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    second = start_mock("openai", tmp_path_factory.mktemp("second-openai"))
+    path = f"/projects/{routed.project_id}/credentials"
+    credential = {
+        "name": "openai-b",
+        "provider": "openai",
+        "base_url": second.url + "/v1",
+        "api_key": "mock-key-b",
+        "models": ["gpt-4o-mini"],
+    }
+    status, added, _ = routed.admin("POST", path, credential)
+    assert status == 201, added
+    try:
+        routed.settings(load_balance={"strategy": "weighted", "weights": {"openai-b": 3}})
+        first, seen_b = routed.seen("openai"), 0
+        for _ in range(120):
+            status, _, _ = routed.chat(model="gpt-4o-mini")
+            assert status == 200
+        _, body, _ = http("GET", f"{second.url}/__mock__/last_request")
+        seen_b = int(body["requests_seen"])
+        assert seen_b + routed.seen("openai") - first == 120
+        assert abs(seen_b / 120 - 0.75) < 0.12, seen_b  # 3 : 1, stated tolerance ±12 points
+    finally:
+        routed.admin("DELETE", f"{path}/{added['id']}")
+        routed.settings(load_balance={})
+        second.stop()

@@ -32,7 +32,7 @@ from behest.gateway.stages.admit import admit
 from behest.gateway.stages.flight import Flight
 from behest.gateway.stages.guard import guard_request, restore_reply
 from behest.gateway.stages.relay import abandon, relay
-from behest.gateway.stages.route import RouteTable, choose_model, models_for
+from behest.gateway.stages.route import RouteTable, balance_weights, choose_model, models_for
 from behest.gateway.stages.settle import Settler
 from behest.gateway.stages.thread import commit_turn, fit_context, open_thread
 from behest.gateway.threads import ThreadService, reply_message
@@ -79,7 +79,10 @@ class Pipeline:
         fit_context(flight, self.catalog)
         await admit(self.limiter, self.catalog, flight)
         project = flight.project
-        plan = Plan(project.id, flight.targets, project.routing, self.breakers, flight.defaulted)
+        weights = balance_weights(project)
+        plan = Plan(
+            project.id, flight.targets, project.routing, self.breakers, flight.defaulted, weights
+        )
         if call.stream:
             opened = await open_stream(self.upstream, call, plan)
             self._served(flight, opened.route)

@@ -19,8 +19,9 @@ _OPAQUE_SECTIONS = (
     "retries",
     "timeouts",
     "breaker",
+    "load_balance",
 )
-_ROUTING = ("default_model", "fallbacks", "retries", "timeouts", "breaker")
+_ROUTING = ("default_model", "fallbacks", "retries", "timeouts", "breaker", "load_balance")
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +39,7 @@ class ProjectSettings:
     retries: dict[str, Any] = field(default_factory=dict)
     timeouts: dict[str, Any] = field(default_factory=dict)
     breaker: dict[str, Any] = field(default_factory=dict)
+    load_balance: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ProjectSettings:

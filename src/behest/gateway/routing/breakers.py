@@ -39,6 +39,13 @@ class Breaker:
     probing: bool = False
     buckets: deque[list[float]] = field(default_factory=deque)  # [second, calls, failures]
     opened: int = 0  # how many times it has opened, for the admin API
+    in_flight: int = 0  # calls open to this target now (streams until they end)
+
+    def enter(self) -> None:
+        self.in_flight += 1
+
+    def leave(self) -> None:
+        self.in_flight -= 1
 
     def allow(self, now: float) -> bool:
         """Whether a call may go to this target now; the half-open probe is taken here."""
@@ -99,6 +106,7 @@ class Breaker:
             "window_calls": calls,
             "window_failures": failures,
             "times_opened": self.opened,
+            "in_flight": self.in_flight,
             "half_open_in_s": round(max(0.0, reopens), 3),
         }
 
@@ -119,7 +127,8 @@ class Breakers:
             breaker = self._breakers[key] = Breaker(policy)
         elif breaker.policy is not policy:  # a new configuration snapshot
             if breaker.policy != policy:
-                breaker = self._breakers[key] = Breaker(policy)  # new settings: start afresh
+                fresh = Breaker(policy, in_flight=breaker.in_flight)  # new settings: afresh
+                breaker = self._breakers[key] = fresh
             breaker.policy = policy
         return breaker
 

@@ -44,21 +44,30 @@ class BreakerPolicy:
 
 
 @dataclass(frozen=True, slots=True)
+class Balance:
+    strategy: str = "ordered"  # or weighted, least_in_flight (routing/balance.py)
+    weights: dict[str, float] = field(default_factory=dict)  # credential id or name → weight
+
+
+@dataclass(frozen=True, slots=True)
 class RoutingPolicy:
     default_model: str | None = None
     fallbacks: dict[str, tuple[str, ...]] = field(default_factory=dict)
     retries: Retries = Retries()
     timeouts: Timeouts = Timeouts()
     breaker: BreakerPolicy = BreakerPolicy()
+    balance: Balance = Balance()
 
     @classmethod
     def parse(
         cls,
+        *,
         default_model: Any = None,
         fallbacks: Any = None,
         retries: Any = None,
         timeouts: Any = None,
         breaker: Any = None,
+        load_balance: Any = None,
     ) -> RoutingPolicy:
         return cls(
             default_model=_default_model(default_model),
@@ -66,6 +75,7 @@ class RoutingPolicy:
             retries=_section(Retries, "retries", retries or {}),
             timeouts=_section(Timeouts, "timeouts", timeouts or {}),
             breaker=_section(BreakerPolicy, "breaker", breaker or {}),
+            balance=_balance(load_balance or {}),
         )
 
     def chain(self, model: str) -> tuple[str, ...]:
@@ -103,6 +113,28 @@ def _fallbacks(value: Any) -> dict[str, tuple[str, ...]]:
             raise InvalidRequest("A fallback chain holds at most 8 models.", param="fallbacks")
         chains[model] = tuple(dict.fromkeys(name for name in chain if name != model))
     return chains
+
+
+def _balance(value: Any) -> Balance:
+    strategies = ("ordered", "weighted", "least_in_flight")
+    if not isinstance(value, dict) or set(value) - {"strategy", "weights"}:
+        raise InvalidRequest("load_balance takes a strategy and weights.", param="load_balance")
+    strategy = value.get("strategy", "ordered")
+    if strategy not in strategies:
+        raise InvalidRequest(
+            f"load_balance.strategy must be one of {', '.join(strategies)}.",
+            param="load_balance.strategy",
+        )
+    weights = value.get("weights", {})
+    if not isinstance(weights, dict) or not all(
+        isinstance(w, int | float) and not isinstance(w, bool) and 0 < w <= 1000
+        for w in weights.values()
+    ):
+        raise InvalidRequest(
+            "load_balance.weights maps a credential id or name to a weight from 0 to 1000.",
+            param="load_balance.weights",
+        )
+    return Balance(strategy, {str(k): float(w) for k, w in weights.items()})
 
 
 _LIMITS: dict[str, tuple[float, float]] = {

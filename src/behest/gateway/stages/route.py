@@ -137,3 +137,11 @@ def models_for(project: ProjectView) -> list[tuple[str, CredentialView]]:
 
 def _serves(credential: CredentialView, model: str) -> bool:
     return any(fnmatchcase(model, pattern) for pattern in credential.models)
+
+
+def balance_weights(project: ProjectView) -> dict[str, float]:
+    """Each credential's load-balancing weight by id (settings may name it by id or name)."""
+    weights = project.routing.balance.weights
+    if not weights:
+        return {}
+    return {c.id: weights.get(c.id, weights.get(c.name, 1.0)) for c in project.credentials}

@@ -20,7 +20,7 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
@@ -31,6 +31,7 @@ from behest.gateway.providers.base import JSON, Adapter, StreamState, Target
 from behest.gateway.providers.sse import SSEDecoder
 from behest.gateway.request.call import Call
 from behest.gateway.routing.backoff import backoff_s, retry_after_s
+from behest.gateway.routing.balance import balanced
 from behest.gateway.routing.breakers import Breaker, Breakers
 from behest.gateway.routing.policy import RoutingPolicy
 from behest.gateway.upstream.client import Limits, Upstream, UpstreamStream
@@ -39,6 +40,7 @@ log = logging.getLogger("behest.upstream")
 
 ROUTE_HEADER = "x-behest-route"
 T = TypeVar("T")
+Attempt = Callable[[Target, Limits, Breaker], Awaitable[T]]
 _SAFE_CODES = frozenset({"upstream_unreachable", "upstream_connect_timeout"})
 _CAUSES = {
     "upstream_unreachable": "connect",
@@ -58,6 +60,7 @@ class Plan:
     policy: RoutingPolicy = field(default_factory=RoutingPolicy)
     breakers: Breakers = field(default_factory=Breakers)
     defaulted: bool = False  # the project's default model, for a call that named none
+    weights: Mapping[str, float] = field(default_factory=dict)  # credential id → weight
 
 
 @dataclass(slots=True)
@@ -131,9 +134,13 @@ class OpenStream:
 
 
 async def complete(upstream: Upstream, call: Call, plan: Plan) -> Completed:
-    async def attempt(target: Target, limits: Limits) -> Completed:
+    async def attempt(target: Target, limits: Limits, load: Breaker) -> Completed:
         adapter = adapter_for(target.api_format)
-        reply = await upstream.send(adapter.build_request(call, target), limits)
+        load.enter()
+        try:
+            reply = await upstream.send(adapter.build_request(call, target), limits)
+        finally:
+            load.leave()
         if reply.status >= 400:
             raise adapter.parse_error(reply.status, reply.headers, reply.body)
         return Completed(target, adapter.parse_response(call, reply.status, reply.body))
@@ -144,10 +151,12 @@ async def complete(upstream: Upstream, call: Call, plan: Plan) -> Completed:
 
 
 async def open_stream(upstream: Upstream, call: Call, plan: Plan) -> OpenStream:
-    async def attempt(target: Target, limits: Limits) -> OpenStream:
+    async def attempt(target: Target, limits: Limits, load: Breaker) -> OpenStream:
         adapter = adapter_for(target.api_format)
         request = adapter.build_request(call, target)
         exits = AsyncExitStack()
+        load.enter()
+        exits.callback(load.leave)  # the stream counts as in flight until it is closed
         try:
             response = await exits.enter_async_context(upstream.stream(request, limits))
             if response.status >= 400:
@@ -164,14 +173,12 @@ async def open_stream(upstream: Upstream, call: Call, plan: Plan) -> OpenStream:
     return opened
 
 
-async def _walk(plan: Plan, attempt: Callable[[Target, Limits], Awaitable[T]]) -> tuple[T, Route]:
+async def _walk(plan: Plan, attempt: Attempt[T]) -> tuple[T, Route]:
     """Each target in turn (skipping open breakers), retried while that is safe."""
     walk = _Walk(plan, attempt, Limits.starting_now(plan.policy.timeouts))
     cause, last = "", None
-    for index, target in enumerate(plan.targets):
-        breaker = plan.breakers.get(
-            plan.project_id, target.credential_id, target.model, plan.policy.breaker
-        )
+    for index, target in enumerate(_ordered(plan)):
+        breaker = _breaker(plan, target)
         if not breaker.allow(plan.breakers.clock()):
             cause = "breaker_open"
             continue
@@ -198,7 +205,7 @@ async def _walk(plan: Plan, attempt: Callable[[Target, Limits], Awaitable[T]]) -
 @dataclass(slots=True)
 class _Walk(Generic[T]):
     plan: Plan
-    attempt: Callable[[Target, Limits], Awaitable[T]]
+    attempt: Attempt[T]
     limits: Limits
     route: Route = field(default_factory=Route)
 
@@ -210,7 +217,7 @@ class _Walk(Generic[T]):
                 raise UpstreamTimeout("The request's deadline passed.", code="upstream_timeout")
             self.route.attempts += 1
             try:
-                result = await self.attempt(target, self.limits)
+                result = await self.attempt(target, self.limits, breaker)
             except UpstreamError as error:
                 breaker.record(error.status < 500, clock())  # a 4xx is a healthy provider
                 delay = _retry_delay(error, retry, self.plan, self.limits)
@@ -225,6 +232,22 @@ class _Walk(Generic[T]):
             breaker.record(True, clock())
             return result, retried
         raise AssertionError("unreachable: the last attempt raises or returns")
+
+
+def _breaker(plan: Plan, target: Target) -> Breaker:
+    policy = plan.policy.breaker
+    return plan.breakers.get(plan.project_id, target.credential_id, target.model, policy)
+
+
+def _ordered(plan: Plan) -> list[Target]:
+    strategy = plan.policy.balance.strategy
+    if strategy == "ordered":
+        return plan.targets
+
+    def in_flight(target: Target) -> int:
+        return _breaker(plan, target).in_flight
+
+    return balanced(plan.targets, strategy, plan.weights, in_flight, random.random)
 
 
 def _retry_delay(error: UpstreamError, retry: int, plan: Plan, limits: Limits) -> float | None:
