@@ -78,11 +78,7 @@ class Pipeline:
         flight.targets = self.routes.targets(flight.project, call.model)
         fit_context(flight, self.catalog)
         await admit(self.limiter, self.catalog, flight)
-        project = flight.project
-        weights = balance_weights(project)
-        plan = Plan(
-            project.id, flight.targets, project.routing, self.breakers, flight.defaulted, weights
-        )
+        plan = self._plan(flight)
         if call.stream:
             opened = await open_stream(self.upstream, call, plan)
             self._served(flight, opened.route)
@@ -95,6 +91,17 @@ class Pipeline:
         body = restore_reply(flight, done.body)
         await settle(flight)
         return JsonReply(body, flight.headers)
+
+    def _plan(self, flight: Flight) -> Plan:
+        project = flight.project
+        return Plan(
+            project.id,
+            flight.targets,
+            project.routing,
+            self.breakers,
+            defaulted=flight.defaulted,
+            weights=balance_weights(project),
+        )
 
     @staticmethod
     def _served(flight: Flight, route: Route) -> None:

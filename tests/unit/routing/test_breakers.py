@@ -53,3 +53,13 @@ def test_new_breaker_settings_start_afresh() -> None:
     breakers.get("p", "c", "m", BreakerPolicy(failures=2))
     assert breakers.describe("p")[0]["state"] == "closed"
     assert breakers.describe("other") == []
+
+
+def test_the_registry_stays_bounded_and_keeps_what_matters() -> None:
+    breakers = Breakers(clock=lambda: 0.0, capacity=3)
+    policy = BreakerPolicy(failures=1)
+    breakers.get("p", "c", "dead", policy).record(False, 0.0)
+    for model in ("a", "b", "c", "d"):
+        breakers.get("p", "c", model, policy)
+    kept = {b["model"]: b["state"] for b in breakers.describe()}
+    assert kept["dead"] == "open" and len(kept) <= 3

@@ -8,7 +8,7 @@ from behest.gateway.edge.context import services
 
 _ALLOW_HEADERS = "Authorization, Content-Type, X-Session-Id, X-Thread-Id, X-Request-Id"
 _EXPOSE_HEADERS = (
-    "x-request-id, x-thread-id, x-behest-guard, x-ratelimit-limit-requests, "
+    "x-request-id, x-thread-id, x-behest-guard, x-behest-route, x-ratelimit-limit-requests, "
     "x-ratelimit-remaining-requests, x-ratelimit-reset-requests, x-ratelimit-limit-tokens, "
     "x-ratelimit-remaining-tokens, x-ratelimit-reset-tokens, retry-after"
 )

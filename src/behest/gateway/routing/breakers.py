@@ -114,9 +114,20 @@ class Breaker:
 class Breakers:
     """Every target's breaker in this process, created on first use."""
 
-    def __init__(self, clock: Clock = time.monotonic) -> None:
+    def __init__(self, clock: Clock = time.monotonic, capacity: int = 10_000) -> None:
         self.clock = clock
+        self.capacity = capacity  # a '*' credential lets callers name any model: bounded
         self._breakers: dict[tuple[str, str, str], Breaker] = {}
+
+    def _forget_idle(self) -> None:
+        """Drops closed breakers with nothing in flight: they hold nothing worth keeping."""
+        idle = [
+            key
+            for key, b in self._breakers.items()
+            if b.state is State.CLOSED and not b.in_flight and not b.consecutive
+        ]
+        for key in idle:
+            del self._breakers[key]
 
     def get(
         self, project_id: str, credential_id: str, model: str, policy: BreakerPolicy
@@ -124,6 +135,8 @@ class Breakers:
         key = (project_id, credential_id, model)
         breaker = self._breakers.get(key)
         if breaker is None:
+            if len(self._breakers) >= self.capacity:
+                self._forget_idle()
             breaker = self._breakers[key] = Breaker(policy)
         elif breaker.policy is not policy:  # a new configuration snapshot
             if breaker.policy != policy:
