@@ -18,7 +18,7 @@ import openai
 import pytest
 from provider_fixtures import ADMIN, Gateway, providers_gateway
 
-from servers import http, start_mock
+from servers import free_port, http, start_mock
 
 __all__ = ["providers_gateway"]  # the fixture, imported for pytest
 
@@ -271,3 +271,40 @@ def test_weights_spread_load_over_two_credentials_of_one_model(
         routed.admin("DELETE", f"{path}/{added['id']}")
         routed.settings(load_balance={})
         second.stop()
+
+
+def test_a_refused_connection_is_retried_then_falls_back(routed: Routed) -> None:
+    path = f"/projects/{routed.project_id}/credentials"
+    dead = {
+        "name": "dead",
+        "provider": "openai",
+        "base_url": f"http://127.0.0.1:{free_port()}/v1",  # nothing listens there
+        "api_key": "sk-dead",
+        "models": ["gpt-4o-mini"],
+    }
+    status, added, _ = routed.admin("POST", path, dead)
+    assert status == 201, added
+    try:
+        routed.settings(
+            fallbacks={"dead/gpt-4o-mini": ["claude-sonnet-4-5"]},
+            retries={"max": 1, "base_ms": 10, "max_ms": 50},
+        )
+        status, _, headers = routed.chat(model="dead/gpt-4o-mini")
+        assert status == 200
+        assert _route(headers) == {
+            "model": "claude-sonnet-4-5",
+            "provider": "anthropic",
+            "attempts": "3",  # refused, retried in place (it never got the request), moved on
+            "reason": "fallback:connect",
+        }
+    finally:
+        routed.admin("DELETE", f"{path}/{added['id']}")
+
+
+def test_a_stream_past_its_total_deadline_is_cut_with_an_error_frame(routed: Routed) -> None:
+    routed.settings(timeouts={"total_s": 1})
+    routed.gateway.fault("openai", remaining=1, chunk_delay_ms=400)
+    started = time.monotonic()
+    _, lines = routed.stream(model="gpt-4o-mini")
+    assert time.monotonic() - started < 2
+    assert "error" in json.loads(lines[-1]) and "[DONE]" not in lines
