@@ -173,3 +173,11 @@ async def test_a_cancelled_probe_frees_the_half_open_slot() -> None:
     done = await _complete(upstream, _plan(policy, "a", breakers=breakers))
     assert done.route.target.credential_id == "a"
     assert breakers.describe()[0]["state"] == "closed"
+
+
+async def test_a_target_whose_breaker_opens_is_not_retried_further() -> None:
+    upstream = Scripted({"http://a": [503], "http://b": [200]})
+    policy = {"retries": FAST, "breaker": {"failures": 2, "cooldown_s": 60}}
+    done = await _complete(upstream, _plan(policy, "a", "b"))
+    assert upstream.calls == ["http://a", "http://a", "http://b"]
+    assert done.route.reason == "fallback:upstream_503"

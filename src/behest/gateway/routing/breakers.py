@@ -59,6 +59,8 @@ class Breaker:
         return False
 
     def record(self, ok: bool, now: float) -> None:
+        if not self.policy.enabled:
+            return
         if self.state is State.HALF_OPEN and self.probing:
             self.probing = False
             self._close() if ok else self._open(now)

@@ -32,7 +32,7 @@ from behest.gateway.providers.sse import SSEDecoder
 from behest.gateway.request.call import Call
 from behest.gateway.routing.backoff import backoff_s, retry_after_s
 from behest.gateway.routing.balance import balanced
-from behest.gateway.routing.breakers import Breaker, Breakers
+from behest.gateway.routing.breakers import Breaker, Breakers, State
 from behest.gateway.routing.policy import RoutingPolicy
 from behest.gateway.upstream.client import Limits, Upstream, UpstreamStream
 
@@ -221,7 +221,7 @@ class _Walk(Generic[T]):
             except UpstreamError as error:
                 breaker.record(error.status < 500, clock())  # a 4xx is a healthy provider
                 delay = _retry_delay(error, retry, self.plan, self.limits)
-                if delay is None:
+                if delay is None or breaker.state is State.OPEN:  # just opened: move on
                     raise
                 retried = _cause(error)
                 await asyncio.sleep(delay)
