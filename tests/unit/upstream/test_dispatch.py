@@ -17,7 +17,7 @@ from behest.gateway.request.call import Call
 from behest.gateway.routing.breakers import Breakers
 from behest.gateway.routing.policy import RoutingPolicy
 from behest.gateway.upstream.client import Limits, Upstream, UpstreamReply
-from behest.gateway.upstream.dispatch import Plan, complete
+from behest.gateway.upstream.dispatch import Plan, _Walk, complete
 
 OK = orjson.dumps(
     {
@@ -181,3 +181,20 @@ async def test_a_target_whose_breaker_opens_is_not_retried_further() -> None:
     done = await _complete(upstream, _plan(policy, "a", "b"))
     assert upstream.calls == ["http://a", "http://a", "http://b"]
     assert done.route.reason == "fallback:upstream_503"
+
+
+async def test_a_probe_that_the_deadline_stops_is_given_back() -> None:
+    clock = [0.0]
+    breakers = Breakers(clock=lambda: clock[0])
+    policy: dict[str, Any] = {"breaker": {"failures": 1, "cooldown_s": 1}}
+    upstream = Scripted({"http://a": [500]})
+    with pytest.raises(UpstreamError):
+        await _complete(upstream, _plan(policy, "a", breakers=breakers))
+    clock[0] = 2.0
+    [breaker] = breakers._breakers.values()
+    plan = _plan(policy, "a", breakers=breakers)
+    walk_limits = Limits(plan.policy.timeouts, asyncio.get_running_loop().time() - 1)
+    assert breaker.allow(clock[0])  # the probe is taken …
+    with pytest.raises(UpstreamTimeout):
+        await _Walk(plan, lambda *_: asyncio.sleep(0), walk_limits).one(_target("a"), breaker)
+    assert not breaker.probing  # … and given back when the deadline stops it

@@ -214,6 +214,7 @@ class _Walk(Generic[T]):
         clock, retried = self.plan.breakers.clock, ""
         for retry in range(self.plan.policy.retries.max + 1):
             if self.limits.remaining_s() <= 0:
+                breaker.release()  # a probe taken but never sent
                 raise UpstreamTimeout("The request's deadline passed.", code="upstream_timeout")
             self.route.attempts += 1
             try:
