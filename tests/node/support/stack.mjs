@@ -19,7 +19,7 @@ export const PROVIDERS = ["openai", "anthropic", "gemini"];
 
 function python() {
   if (process.env.BEHEST_PYTHON) return process.env.BEHEST_PYTHON;
-  const venv = resolve(here, "../../../../.venv/bin/python"); // tests/node/test/support → repo
+  const venv = resolve(here, "../../../.venv/bin/python"); // tests/node/support → the repository root
   if (existsSync(venv)) return venv;
   throw new Error("set BEHEST_PYTHON to a python with behest installed (or create .venv)");
 }
