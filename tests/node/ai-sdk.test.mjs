@@ -18,7 +18,7 @@ before(async () => {
   stack = await startStack();
   const token = await stack.mint();
   openai = createOpenAI({ baseURL: stack.baseURL, apiKey: token.access_token });
-});
+}, { timeout: 150_000 }); // a loaded machine starts four processes slowly
 
 after(async () => {
   await stack?.stop();

@@ -24,7 +24,7 @@ let client;
 before(async () => {
   stack = await startStack();
   client = await stack.openai();
-});
+}, { timeout: 150_000 }); // a loaded machine starts four processes slowly
 
 after(async () => {
   await stack?.stop();

@@ -15,7 +15,7 @@ let client;
 before(async () => {
   stack = await startStack();
   client = await stack.openai();
-});
+}, { timeout: 150_000 }); // a loaded machine starts four processes slowly
 
 afterEach(async () => {
   await stack.clearFaults();

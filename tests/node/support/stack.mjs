@@ -32,7 +32,10 @@ export async function startStack({ settings } = {}) {
   const exited = new Promise((done) => child.once("exit", done));
   const info = await new Promise((ok, fail) => {
     const lines = createInterface({ input: child.stdout });
-    const timer = setTimeout(() => fail(new Error("the stack did not start within 60 s")), 60_000);
+    const timer = setTimeout(() => {
+      child.kill("SIGTERM"); // the stack stops its mocks and gateway on SIGTERM
+      fail(new Error("the stack did not start within 120 s"));
+    }, 120_000);
     lines.once("line", (line) => {
       clearTimeout(timer);
       try {
