@@ -45,7 +45,8 @@ export async function mintToken(
     body: JSON.stringify(body),
     signal: timeoutSignal(MINT_TIMEOUT_MS),
   });
-  return readToken(response);
+  const { access_token, expires_in, session_id } = await readToken(response);
+  return { access_token, expires_in, session_id };
 }
 
 /** A token answer (from the gateway or an app's token endpoint), checked for shape. */
