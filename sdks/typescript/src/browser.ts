@@ -9,7 +9,7 @@ import { INSPECT, trimSlash } from "./env.js";
 import { type Fetch, readToken, timeoutSignal } from "./mint.js";
 import { type Splitter, type Surface, surface } from "./surface.js";
 import { type MintedToken, TokenCache } from "./token-cache.js";
-import { authorizingFetch, THREAD_HEADER } from "./transport.js";
+import { authorizingFetch, isSdkTelemetry, THREAD_HEADER } from "./transport.js";
 
 export interface BehestBrowserOptions {
   /** The gateway, e.g. `https://ai.example.com` (its project must list your origin in `cors_origins`). */
@@ -57,7 +57,7 @@ export class BehestBrowser implements Surface<BrowserParams> {
       fetch: authorizingFetch(fetch, {
         get: () => this.#cache.get(ONLY_KEY, mint),
         refresh: (_user, _session, stale) => this.#cache.refresh(ONLY_KEY, stale, mint),
-      }),
+      }, isSdkTelemetry),
       maxRetries: options.maxRetries,
       timeout: options.timeout,
       dangerouslyAllowBrowser: true,

@@ -18,9 +18,18 @@ export interface TokenSource {
   refresh(user: string | undefined, session: string | undefined, stale: string): Promise<string>;
 }
 
-export function authorizingFetch(base: Fetch, tokens: TokenSource): Fetch {
+/**
+ * The openai SDK's own headers a browser would have to ask the gateway's CORS preflight
+ * about (and that the gateway does not allow): dropped by `BehestBrowser`.
+ */
+export function isSdkTelemetry(name: string): boolean {
+  return name.startsWith("x-stainless-") || name === "user-agent";
+}
+
+export function authorizingFetch(base: Fetch, tokens: TokenSource, drop?: (name: string) => boolean): Fetch {
   return async (input, init) => {
     const headers = new Headers(init?.headers);
+    if (drop) for (const name of [...headers.keys()].filter(drop)) headers.delete(name);
     const encoded = headers.get(USER_HEADER);
     headers.delete(USER_HEADER);
     const user = encoded === null ? undefined : decodeURIComponent(encoded);
