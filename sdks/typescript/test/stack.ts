@@ -1,4 +1,7 @@
-// Starts `python -m behest.testing.stack` (mocks, a gateway, a project, a key) for one test file.
+// The gateway the tests call: one `python -m behest.testing.stack` (mocks, a gateway) shared
+// by every test file (scripts/run-tests.mjs starts it and passes its JSON line in
+// BEHEST_TEST_STACK), or one of its own when a file is run alone. Each file gets a project
+// of its own, with the settings it needs, made through the admin API.
 import { spawn, type ChildProcess } from "node:child_process";
 import { resolve } from "node:path";
 import { createInterface } from "node:readline";
@@ -9,6 +12,7 @@ export interface StackInfo {
   admin_token: string;
   project_id: string;
   api_key: string;
+  mocks: Record<string, string>;
   models: Record<string, string>;
   embedding_models: Record<string, string>;
 }
@@ -19,21 +23,39 @@ export interface Stack extends StackInfo {
 
 export const python = process.env.BEHEST_PYTHON ?? resolve(process.cwd(), "../../.venv/bin/python");
 
+/** The credentials `behest.testing.stack` gives its own project: path suffix, model patterns. */
+const CREDENTIALS: Record<string, [string, string[]]> = {
+  openai: ["/v1", ["gpt-*", "text-embedding-*", "omni-moderation-*", "o*"]],
+  anthropic: ["", ["claude-*"]],
+  gemini: ["", ["gemini-*"]],
+};
+
+/** A project with `settings` on the shared stack (or on a new one), with its own API key. */
 export async function startStack(settings: object = {}): Promise<Stack> {
-  const child = spawn(python, ["-m", "behest.testing.stack", "--settings", JSON.stringify(settings)], {
-    stdio: ["pipe", "pipe", "inherit"],
-  });
-  const info = await firstLine(child);
-  return { ...info, stop: () => stop(child) };
+  const shared = process.env.BEHEST_TEST_STACK;
+  const own = shared ? undefined : await spawnStack();
+  const info = own?.info ?? (JSON.parse(shared!) as StackInfo);
+  const project = await adminPost<{ id: string }>(info, "/projects", { name: "sdk-ts", settings });
+  for (const [provider, [suffix, models]] of Object.entries(CREDENTIALS)) {
+    const credential = { provider, base_url: info.mocks[provider] + suffix, api_key: `mock-key-${provider}`, models };
+    await adminPost(info, `/projects/${project.id}/credentials`, credential);
+  }
+  const key = await adminPost<{ key: string }>(info, `/projects/${project.id}/keys`, { name: "sdk-ts" });
+  return { ...info, project_id: project.id, api_key: key.key, stop: own?.stop ?? (async () => {}) };
 }
 
-async function firstLine(child: ChildProcess): Promise<StackInfo> {
+export async function spawnStack(): Promise<{ info: StackInfo; line: string; stop(): Promise<void> }> {
+  const child = spawn(python, ["-m", "behest.testing.stack"], { stdio: ["pipe", "pipe", "inherit"] });
+  const line = await firstLine(child);
+  return { info: JSON.parse(line) as StackInfo, line, stop: () => stop(child) };
+}
+
+async function firstLine(child: ChildProcess): Promise<string> {
   const lines = createInterface({ input: child.stdout! });
   const exited = new Promise<never>((_, reject) =>
     child.once("exit", (code) => reject(new Error(`the stack exited with ${code} before it was ready`))),
   );
-  const line = new Promise<string>((ok) => lines.once("line", ok));
-  return JSON.parse(await Promise.race([line, exited])) as StackInfo;
+  return Promise.race([new Promise<string>((ok) => lines.once("line", ok)), exited]);
 }
 
 function stop(child: ChildProcess): Promise<void> {
@@ -59,11 +81,21 @@ export function countingFetch(): { fetch: Fetch; count(path: string): number; st
 
 export const MINT = "/v1/auth/mint";
 
-export async function admin<T>(stack: StackInfo, path: string): Promise<T> {
+export function admin<T>(stack: StackInfo, path: string): Promise<T> {
+  return adminCall<T>(stack, "GET", path);
+}
+
+function adminPost<T = unknown>(stack: StackInfo, path: string, body: object): Promise<T> {
+  return adminCall<T>(stack, "POST", path, body);
+}
+
+async function adminCall<T>(stack: StackInfo, method: string, path: string, body?: object): Promise<T> {
   const response = await fetch(`${stack.gateway_url}/admin/v1${path}`, {
-    headers: { Authorization: `Bearer ${stack.admin_token}` },
+    method,
+    headers: { Authorization: `Bearer ${stack.admin_token}`, "Content-Type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
   });
-  if (!response.ok) throw new Error(`admin ${path}: ${response.status} ${await response.text()}`);
+  if (!response.ok) throw new Error(`admin ${method} ${path}: ${response.status} ${await response.text()}`);
   return (await response.json()) as T;
 }
 
