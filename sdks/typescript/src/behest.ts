@@ -1,5 +1,5 @@
 /** `Behest`: the server-side client. It holds the project key and mints a token per end user. */
-import { OpenAI } from "openai";
+import { APIConnectionError, APIError, OpenAI } from "openai";
 import { BehestError, MintRefused } from "./errors.js";
 import { env, INSPECT, isBrowser, trimSlash } from "./env.js";
 import { type BehestToken, type Fetch, type MintOptions, mintToken } from "./mint.js";
@@ -83,7 +83,7 @@ export class Behest implements Surface<UserParams, Partial<UserParams>> {
     this.tokens = {
       mint: (userId, sessionId, mintOptions) =>
         this.#mint(userId, sessionId, mintOptions).catch((error: unknown) => {
-          throw error instanceof MintRefused ? error.toApiError() : error;
+          throw asApiError(error);
         }),
     };
   }
@@ -137,6 +137,13 @@ export class Behest implements Surface<UserParams, Partial<UserParams>> {
   [INSPECT](): string {
     return this.toString();
   }
+}
+
+/** As the openai SDK reports a call's failures: by status, or as a connection error. */
+function asApiError(error: unknown): unknown {
+  if (error instanceof MintRefused) return error.toApiError();
+  if (error instanceof APIError || error instanceof BehestError) return error;
+  return new APIConnectionError({ cause: error instanceof Error ? error : undefined });
 }
 
 function cacheKey(user: string | undefined, session: string | undefined): string {

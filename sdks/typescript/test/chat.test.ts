@@ -109,6 +109,17 @@ describe("chat", () => {
     assert.equal(headers.threadId, "t-headers");
   });
 
+  test("the guard's report, typed", async () => {
+    const text = "mail jane.doe@example.com now";
+    const { data, response } = await client()
+      .chat.completions.create({ model, messages: [{ role: "user", content: text }], user_id: "u-guard" })
+      .withResponse();
+    assert.equal(data.choices[0]!.message.content, `Echo: ${text}`);
+    const guard = behestHeaders(response).guard!;
+    assert.deepEqual(guard.pii, { email: 1 });
+    assert.equal(guard.action, "redact");
+  });
+
   test("a thread keeps the conversation", async () => {
     const behest = client();
     const turn = (content: string) =>
