@@ -32,7 +32,7 @@ export interface BehestHeaders {
 type HeaderSource = Headers | { headers?: Headers | null | undefined };
 
 export function behestHeaders(source: HeaderSource): BehestHeaders {
-  const headers = source instanceof Headers ? source : (source.headers ?? new Headers());
+  const headers = isHeaders(source) ? source : (source.headers ?? new Headers());
   const get = (name: string): string | undefined => headers.get(name) ?? undefined;
   const guard = get("x-behest-guard");
   const retryMs = number(get("retry-after-ms"));
@@ -44,6 +44,11 @@ export function behestHeaders(source: HeaderSource): BehestHeaders {
     rateLimit: { requests: window(get, "requests"), tokens: window(get, "tokens") },
     retryAfterSeconds: retryMs === undefined ? retryS : retryMs / 1000,
   });
+}
+
+/** Duck-typed: a polyfill's Headers is not the global class. */
+function isHeaders(source: HeaderSource): source is Headers {
+  return typeof (source as Headers).get === "function";
 }
 
 function window(get: (name: string) => string | undefined, unit: string): RateLimitWindow {

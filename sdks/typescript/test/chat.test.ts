@@ -85,6 +85,31 @@ describe("chat", () => {
     assert.equal(content, "Echo: call tools for the weather");
   });
 
+  test("runTools with stream: true", async () => {
+    const runner = client().chat.completions.runTools({
+      model,
+      user_id: "u-runtools-stream",
+      stream: true,
+      messages: [{ role: "user", content: "call tools now" }],
+      tools: [
+        {
+          type: "function",
+          function: {
+            name: "noop",
+            description: "does nothing",
+            parameters: { type: "object", properties: {} },
+            function: () => "done",
+          },
+        },
+      ],
+    });
+    let text = "";
+    runner.on("content", (delta) => (text += delta));
+    await runner.done();
+    assert.equal(text, "Echo: call tools now");
+    assert.equal(runner.messages.filter((m) => m.role === "tool").length, 1);
+  });
+
   test("structured output with parse() and zod", async () => {
     const Weather = z.object({ city: z.string(), temperature: z.number(), sunny: z.boolean() });
     const reply = await client().chat.completions.parse({
@@ -239,11 +264,16 @@ describe("tokens", () => {
     assert.deepEqual(Object.keys(token).sort(), ["access_token", "expires_in", "session_id"]);
   });
 
-  test("the key shows nowhere: inspect, String, JSON", () => {
+  test("neither key nor tokens show: inspect, String, JSON", async () => {
     const behest = client();
-    for (const text of [inspect(behest, { showHidden: true, depth: 10 }), String(behest), JSON.stringify(behest)]) {
-      assert.ok(!text.includes(stack.api_key), text);
+    await behest.chat.completions.create({ model, messages: hello, user_id: "u-inspect" });
+    const texts = [behest, behest.chat, behest.embeddings, behest.tokens, behest.forUser("u-inspect")].map((value) =>
+      inspect(value, { showHidden: true, depth: 10 }),
+    );
+    texts.push(String(behest), JSON.stringify(behest));
+    for (const text of texts) {
       assert.ok(!text.includes("behest_sk_"), text);
+      assert.ok(!/eyJ[\w-]+\.eyJ/.test(text), `a JWT in ${text}`);
     }
   });
 });
