@@ -3,7 +3,9 @@
 // BEHEST_TEST_STACK), or one of its own when a file is run alone. Each file gets a project
 // of its own, with the settings it needs, made through the admin API.
 import { spawn, type ChildProcess } from "node:child_process";
-import { resolve } from "node:path";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import type { Fetch } from "@behest/client-ts";
 
@@ -45,9 +47,14 @@ export async function startStack(settings: object = {}): Promise<Stack> {
 }
 
 export async function spawnStack(): Promise<{ info: StackInfo; line: string; stop(): Promise<void> }> {
-  const child = spawn(python, ["-m", "behest.testing.stack"], { stdio: ["pipe", "pipe", "inherit"] });
+  const state = mkdtempSync(join(tmpdir(), "behest-sdk-ts-"));
+  const child = spawn(python, ["-m", "behest.testing.stack", "--dir", state], { stdio: ["pipe", "pipe", "inherit"] });
   const line = await firstLine(child);
-  return { info: JSON.parse(line) as StackInfo, line, stop: () => stop(child) };
+  const end = async () => {
+    await stop(child);
+    rmSync(state, { recursive: true, force: true });
+  };
+  return { info: JSON.parse(line) as StackInfo, line, stop: end };
 }
 
 async function firstLine(child: ChildProcess): Promise<string> {
