@@ -10,9 +10,11 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
+from behest.gateway import dashboard
 from behest.gateway.auth.api_keys import VerifiedKeyCache
 from behest.gateway.config.directory import Directory
 from behest.gateway.edge import usage_routes
+from behest.gateway.edge.context import client_ip
 from behest.gateway.edge.server import build_web_app
 from behest.gateway.limits import build_limiter
 from behest.gateway.pipeline import Pipeline
@@ -65,6 +67,7 @@ def warm_catalog(catalog: Catalog) -> None:
 def build_app(foundation: Foundation) -> web.Application:
     parts = build_services(foundation)
     app = build_web_app(parts)
+    dashboard.install(app, parts, client_ip)
 
     async def lifespan(_app: web.Application) -> AsyncIterator[None]:
         await parts.upstream.start()

@@ -310,6 +310,19 @@ class AdminQueries:
             connection.execute(delete(tables.meta).where(tables.meta.c.key == key))
             connection.execute(insert(tables.meta).values(key=key, value=value))
 
+    def delete_meta(self, key: str) -> None:
+        with self.engine.begin() as connection:
+            connection.execute(delete(tables.meta).where(tables.meta.c.key == key))
+
+    def meta_items(self, prefix: str) -> dict[str, str]:
+        """Every meta entry whose key starts with ``prefix``."""
+        meta = tables.meta
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                select(meta.c.key, meta.c.value).where(meta.c.key.startswith(prefix))
+            )
+            return {str(row[0]): str(row[1]) for row in rows}
+
 
 def _credential_values(record: CredentialRecord) -> dict[str, Any]:
     return {

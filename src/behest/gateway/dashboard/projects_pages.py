@@ -1,0 +1,221 @@
+"""Projects: the list, creating one, renaming, and the settings form.
+
+Settings go through the admin service, so the form shows the admin API's own
+validation messages.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from behest.gateway.dashboard.gate import Page, see_other, signed_in
+from behest.gateway.dashboard.html import (
+    ROOT,
+    Html,
+    field,
+    form,
+    join,
+    notices,
+    project_tabs,
+    table,
+    tag,
+    text_input,
+    textarea,
+)
+from behest.gateway.errors import InvalidRequest
+
+routes = web.RouteTableDef()
+DONE = {
+    "created": "Project created.",
+    "renamed": "Project renamed.",
+    "saved": "Settings saved.",
+}
+
+
+def _projects_page(page: Page, projects: list[dict[str, Any]], error: str | None = None) -> Html:
+    rows = [
+        [
+            tag("a", p["name"], href=f"{ROOT}/projects/{p['id']}"),
+            tag("code", p["id"]),
+            p["created_at"][:10],
+        ]
+        for p in projects
+    ]
+    create = form(
+        f"{ROOT}/projects",
+        page.csrf,
+        field("Name", text_input("name", required=True, maxlength=200)),
+        "Create project",
+        class_="card",
+        id="create-project",
+    )
+    return join(
+        [
+            tag("h1", "Projects"),
+            notices(DONE.get(page.request.query.get("done", "")), error),
+            table(["Name", "Id", "Created"], rows, "No projects yet: create the first below."),
+            tag("h2", "New project"),
+            create,
+        ]
+    )
+
+
+@routes.get(f"{ROOT}/projects")
+@signed_in
+async def list_projects(page: Page) -> web.StreamResponse:
+    projects = await page.run(page.services.admin.list_projects)
+    return page.html("Projects", _projects_page(page, projects))
+
+
+@routes.post(f"{ROOT}/projects")
+@signed_in
+async def create_project(page: Page) -> web.StreamResponse:
+    try:
+        project = await page.run(
+            page.services.admin.create_project, {"name": page.form.get("name", "")}, writes=True
+        )
+    except InvalidRequest as error:
+        projects = await page.run(page.services.admin.list_projects)
+        return page.html("Projects", _projects_page(page, projects, error.message), 400)
+    raise see_other(f"{ROOT}/projects/{project['id']}?done=created")
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def _number(text: str) -> int | str | None:
+    """A whole number when it is one; otherwise the text, for the service to refuse."""
+    text = text.strip()
+    if not text:
+        return None
+    return int(text) if text.lstrip("-").isdigit() else text
+
+
+def _aliases(text: str) -> dict[str, str]:
+    aliases = {}
+    for line in _lines(text):
+        alias, sep, model = line.partition("=")
+        if not sep or not alias.strip() or not model.strip():
+            raise InvalidRequest(f"aliases: write each as 'alias = model', not {line!r}.")
+        aliases[alias.strip()] = model.strip()
+    return aliases
+
+
+def settings_from_form(form_data: dict[str, str]) -> dict[str, Any]:
+    ttl = _number(form_data.get("jwt_ttl_s", ""))
+    return {
+        "allow_api_key_access": form_data.get("allow_api_key_access") == "on",
+        "jwt_ttl_s": 900 if ttl is None else ttl,
+        "cors_origins": _lines(form_data.get("cors_origins", "")),
+        "aliases": _aliases(form_data.get("aliases", "")),
+        "thread_retention_days": _number(form_data.get("thread_retention_days", "")),
+    }
+
+
+def _settings_form(page: Page, project: dict[str, Any]) -> Html:
+    settings = project["settings"]
+    aliases = "\n".join(f"{alias} = {model}" for alias, model in settings["aliases"].items())
+    retention = settings["thread_retention_days"]
+    checkbox = Html(
+        '<input type="checkbox" name="allow_api_key_access"'
+        + (" checked" if settings["allow_api_key_access"] else "")
+        + ">"
+    )
+    fields = join(
+        [
+            field(
+                "CORS origins",
+                textarea("cors_origins", "\n".join(settings["cors_origins"])),
+                "One origin a line, e.g. https://app.example.com",
+            ),
+            field(
+                "JWT lifetime (seconds)",
+                text_input("jwt_ttl_s", settings["jwt_ttl_s"], inputmode="numeric"),
+            ),
+            field(
+                "Model aliases", textarea("aliases", aliases), "One a line: alias = provider/model"
+            ),
+            field(
+                "Thread retention (days)",
+                text_input(
+                    "thread_retention_days",
+                    "" if retention is None else retention,
+                    inputmode="numeric",
+                ),
+                "Empty: keep threads until deleted",
+            ),
+            field(
+                "Server-to-server API key use",
+                checkbox,
+                "Let the API key call /v1/* directly with X-End-User-Id",
+            ),
+        ]
+    )
+    return form(
+        f"{ROOT}/projects/{project['id']}/settings",
+        page.csrf,
+        fields,
+        "Save settings",
+        class_="card",
+        id="settings",
+    )
+
+
+def _project_page(page: Page, project: dict[str, Any], error: str | None = None) -> Html:
+    rename = form(
+        f"{ROOT}/projects/{project['id']}/rename",
+        page.csrf,
+        field("Name", text_input("name", project["name"], required=True, maxlength=200)),
+        "Rename",
+        class_="card",
+        id="rename",
+    )
+    return join(
+        [
+            project_tabs(project["id"], project["name"], ""),
+            notices(DONE.get(page.request.query.get("done", "")), error),
+            tag("p", join(["Project id ", tag("code", project["id"])]), class_="muted"),
+            tag("h2", "Settings"),
+            _settings_form(page, project),
+            tag("h2", "Name"),
+            rename,
+        ]
+    )
+
+
+def _project_id(page: Page) -> str:
+    return page.request.match_info["project"]
+
+
+@routes.get(f"{ROOT}/projects/{{project}}")
+@signed_in
+async def show_project(page: Page) -> web.StreamResponse:
+    project = await page.run(page.services.admin.show_project, _project_id(page))
+    return page.html(project["name"], _project_page(page, project))
+
+
+async def _update(page: Page, patch: dict[str, Any] | None, done: str) -> web.StreamResponse:
+    admin = page.services.admin
+    try:
+        if patch is None:
+            patch = {"settings": settings_from_form(page.form)}
+        await page.run(admin.update_project, _project_id(page), patch, writes=True)
+    except InvalidRequest as error:
+        project = await page.run(admin.show_project, _project_id(page))
+        return page.html(project["name"], _project_page(page, project, error.message), 400)
+    raise see_other(f"{ROOT}/projects/{_project_id(page)}?done={done}")
+
+
+@routes.post(f"{ROOT}/projects/{{project}}/settings")
+@signed_in
+async def save_settings(page: Page) -> web.StreamResponse:
+    return await _update(page, None, "saved")
+
+
+@routes.post(f"{ROOT}/projects/{{project}}/rename")
+@signed_in
+async def rename(page: Page) -> web.StreamResponse:
+    return await _update(page, {"name": page.form.get("name", "")}, "renamed")
