@@ -10,7 +10,13 @@ from pathlib import Path
 
 from aiohttp import web
 
-from behest.gateway.dashboard import keys_pages, projects_pages, providers_pages, signin
+from behest.gateway.dashboard import (
+    keys_pages,
+    projects_pages,
+    providers_pages,
+    signin,
+    usage_pages,
+)
 from behest.gateway.dashboard.gate import DASHBOARD, ClientIp, Dashboard
 from behest.gateway.dashboard.html import ROOT
 from behest.gateway.dashboard.session import Sessions
@@ -18,7 +24,13 @@ from behest.gateway.dashboard.throttle import SignInThrottle
 from behest.gateway.runtime.services import Services
 
 STATIC = Path(__file__).parent / "static"
-_PAGES = (signin.routes, projects_pages.routes, keys_pages.routes, providers_pages.routes)
+_PAGES = (
+    signin.routes,
+    projects_pages.routes,
+    keys_pages.routes,
+    providers_pages.routes,
+    usage_pages.routes,
+)
 
 
 def install(app: web.Application, parts: Services, client_ip: ClientIp) -> None:

@@ -76,8 +76,10 @@ class Page:
             await self.services.directory.refresh(force=True)
         return result
 
-    def html(self, title: str, body: object, status: int = 200) -> web.Response:
-        return html_response(layout(title, body, self.csrf), status)
+    def html(
+        self, title: str, body: object, status: int = 200, *, charts: bool = False
+    ) -> web.Response:
+        return html_response(layout(title, body, self.csrf, charts=charts), status)
 
 
 Handler = Callable[[Page], Awaitable[web.StreamResponse]]

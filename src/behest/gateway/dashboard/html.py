@@ -107,32 +107,27 @@ def project_tabs(project_id: str, project_name: str, active: str) -> Html:
     return join([tag("h1", project_name), tag("nav", links, class_="tabs")])
 
 
-def layout(title: str, body: object, csrf: str | None = None) -> Html:
+def _head(title: str, charts: bool) -> Html:
+    scripts = ["chart.umd.min.js", "dashboard.js"] if charts else ["dashboard.js"]
+    return Html(
+        '<meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{esc(title)} · behest</title>"
+        f'<link rel="stylesheet" href="{ROOT}/static/dashboard.css">'
+        + "".join(f'<script src="{ROOT}/static/{name}" defer></script>' for name in scripts)
+    )
+
+
+def layout(title: str, body: object, csrf: str | None = None, *, charts: bool = False) -> Html:
     """The whole page; ``csrf`` (signed in) adds the navigation and the sign-out button."""
     header = tag("a", "behest", href=f"{ROOT}/projects", class_="brand")
     if csrf is not None:
         sign_out = form(f"{ROOT}/logout", csrf, "", "Sign out", class_="inline")
         header = join([header, tag("a", "Projects", href=f"{ROOT}/projects"), sign_out])
-    return Html(
-        "<!doctype html>"
-        + tag(
-            "html",
-            join(
-                [
-                    tag(
-                        "head",
-                        Html(
-                            '<meta charset="utf-8">'
-                            '<meta name="viewport" content="width=device-width, initial-scale=1">'
-                            f"<title>{esc(title)} · behest</title>"
-                            f'<link rel="stylesheet" href="{ROOT}/static/dashboard.css">'
-                            f'<script src="{ROOT}/static/chart.umd.min.js" defer></script>'
-                            f'<script src="{ROOT}/static/dashboard.js" defer></script>'
-                        ),
-                    ),
-                    tag("body", join([tag("header", header), tag("main", body)])),
-                ]
-            ),
-            lang="en",
-        )
+    page = join(
+        [
+            tag("head", _head(title, charts)),
+            tag("body", join([tag("header", header), tag("main", body)])),
+        ]
     )
+    return Html("<!doctype html>" + tag("html", page, lang="en"))
