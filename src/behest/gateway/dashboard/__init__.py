@@ -12,6 +12,7 @@ from aiohttp import web
 
 from behest.gateway.dashboard import (
     keys_pages,
+    policy_pages,
     projects_pages,
     providers_pages,
     signin,
@@ -30,6 +31,7 @@ _PAGES = (
     keys_pages.routes,
     providers_pages.routes,
     usage_pages.routes,
+    policy_pages.routes,
 )
 
 
