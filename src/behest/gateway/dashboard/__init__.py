@@ -15,6 +15,7 @@ from behest.gateway.dashboard import (
     policy_pages,
     projects_pages,
     providers_pages,
+    records_pages,
     signin,
     usage_pages,
 )
@@ -32,6 +33,7 @@ _PAGES = (
     providers_pages.routes,
     usage_pages.routes,
     policy_pages.routes,
+    records_pages.routes,
 )
 
 
