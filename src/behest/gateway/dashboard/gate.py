@@ -77,9 +77,18 @@ class Page:
         return result
 
     def html(
-        self, title: str, body: object, status: int = 200, *, charts: bool = False
+        self,
+        title: str,
+        body: object,
+        status: int = 200,
+        *,
+        charts: bool = False,
+        path: str | None = None,
     ) -> web.Response:
-        return html_response(layout(title, body, self.csrf, charts=charts), status)
+        """``path``: the page's GET address, put in the history when this answers a POST."""
+        canonical = path if self.request.method == "POST" else None
+        page = layout(title, body, self.csrf, charts=charts, canonical=canonical)
+        return html_response(page, status)
 
 
 Handler = Callable[[Page], Awaitable[web.StreamResponse]]

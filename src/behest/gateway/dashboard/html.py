@@ -118,8 +118,19 @@ def _head(title: str, charts: bool) -> Html:
     )
 
 
-def layout(title: str, body: object, csrf: str | None = None, *, charts: bool = False) -> Html:
-    """The whole page; ``csrf`` (signed in) adds the navigation and the sign-out button."""
+def layout(
+    title: str,
+    body: object,
+    csrf: str | None = None,
+    *,
+    charts: bool = False,
+    canonical: str | None = None,
+) -> Html:
+    """The whole page; ``csrf`` (signed in) adds the navigation and the sign-out button.
+
+    ``canonical``: a page answering a POST names the GET address it stands for, which the
+    script puts in the history, so that reloading does not post (or create) again.
+    """
     header = tag("a", "behest", href=f"{ROOT}/projects", class_="brand")
     if csrf is not None:
         sign_out = form(f"{ROOT}/logout", csrf, "", "Sign out", class_="inline")
@@ -127,7 +138,7 @@ def layout(title: str, body: object, csrf: str | None = None, *, charts: bool = 
     page = join(
         [
             tag("head", _head(title, charts)),
-            tag("body", join([tag("header", header), tag("main", body)])),
+            tag("body", join([tag("header", header), tag("main", body, data_canonical=canonical)])),
         ]
     )
     return Html("<!doctype html>" + tag("html", page, lang="en"))

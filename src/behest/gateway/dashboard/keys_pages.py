@@ -107,7 +107,7 @@ async def _page(
             create,
         ]
     )
-    return page.html(f"{name}: API keys", body, status)
+    return page.html(f"{name}: API keys", body, status, path=f"{ROOT}/projects/{project_id}/keys")
 
 
 @routes.get(_PATH)

@@ -138,7 +138,9 @@ async def _limits_page(
             _editor(page, "limits", text if text is not None else _pretty(view.settings.limits)),
         ]
     )
-    return page.html(f"{view.record.name}: limits", body, status)
+    return page.html(
+        f"{view.record.name}: limits", body, status, path=f"{ROOT}/projects/{view.id}/limits"
+    )
 
 
 @routes.get(f"{_BASE}/limits")
@@ -205,7 +207,9 @@ async def _guard_page(
             _editor(page, "guard", text if text is not None else _pretty(view.guard.to_dict())),
         ]
     )
-    return page.html(f"{view.record.name}: guardrails", body, status)
+    return page.html(
+        f"{view.record.name}: guardrails", body, status, path=f"{ROOT}/projects/{view.id}/guard"
+    )
 
 
 @routes.get(f"{_BASE}/guard")

@@ -78,7 +78,9 @@ async def create_project(page: Page) -> web.StreamResponse:
         )
     except InvalidRequest as error:
         projects = await page.run(page.services.admin.list_projects)
-        return page.html("Projects", _projects_page(page, projects, error.message), 400)
+        return page.html(
+            "Projects", _projects_page(page, projects, error.message), 400, path=f"{ROOT}/projects"
+        )
     raise see_other(f"{ROOT}/projects/{project['id']}?done=created")
 
 
@@ -205,7 +207,8 @@ async def _update(page: Page, patch: dict[str, Any] | None, done: str) -> web.St
         await page.run(admin.update_project, _project_id(page), patch, writes=True)
     except InvalidRequest as error:
         project = await page.run(admin.show_project, _project_id(page))
-        return page.html(project["name"], _project_page(page, project, error.message), 400)
+        body = _project_page(page, project, error.message)
+        return page.html(project["name"], body, 400, path=f"{ROOT}/projects/{project['id']}")
     raise see_other(f"{ROOT}/projects/{_project_id(page)}?done={done}")
 
 

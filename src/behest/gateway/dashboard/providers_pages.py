@@ -141,7 +141,9 @@ async def _page(
             _add_form(page, project_id),
         ]
     )
-    return page.html(f"{name}: providers", body, status)
+    return page.html(
+        f"{name}: providers", body, status, path=f"{ROOT}/projects/{project_id}/providers"
+    )
 
 
 @routes.get(_PATH)

@@ -60,7 +60,15 @@ function usageCharts() {
   document.body.dataset.chartsReady = "true";
 }
 
+// A page that answers a POST names its GET address: reloading it then shows the page
+// again instead of posting again (which would, say, create a second API key).
+function canonicalAddress() {
+  const main = document.querySelector("main[data-canonical]");
+  if (main) window.history.replaceState(null, "", main.dataset.canonical);
+}
+
 document.addEventListener("DOMContentLoaded", () => {
+  canonicalAddress();
   copyButtons();
   confirmations();
   usageCharts();
