@@ -213,6 +213,8 @@ def test_a_project_its_key_provider_chat_usage_csv_and_requests(
     api_key = _create_key(page)
     _add_provider(page, mock_openai_upstream.url)
     _chat(gateway.url, api_key)
+    page.click("nav.tabs >> text=API keys")
+    expect(page.locator("tbody tr", has_text="browser")).not_to_contain_text("—")
     _see_usage(page)
     with page.expect_download() as download:
         page.click("#export-csv")

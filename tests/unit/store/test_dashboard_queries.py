@@ -73,3 +73,16 @@ def test_recent_usage_reads_back_the_records_newest_first(db: Database) -> None:
     assert [r.request_id for r in found] == ["req_2", "req_1"]
     assert found[0] == records[2]
     assert db.recent_usage("p1")[-1].error_type == "rate_limit_exceeded"
+
+
+def test_api_key_last_use_only_moves_forward_and_bumps_no_config_version(db: Database) -> None:
+    from behest.gateway.store import ApiKeyRecord
+
+    db.create_project("p1", "P", {})
+    db.create_api_key(ApiKeyRecord("k1", "p1", "n", "pre", "hash", datetime.now(UTC)))
+    version = db.config_version()
+    later = datetime(2026, 5, 1, 12, tzinfo=UTC)
+    db.touch_api_keys({"k1": later, "unknown": later})
+    db.touch_api_keys({"k1": later - timedelta(days=1)})
+    assert db.list_api_keys("p1")[0].last_used_at == later
+    assert db.config_version() == version

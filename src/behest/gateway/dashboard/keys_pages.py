@@ -83,6 +83,8 @@ async def _page(
 ) -> web.Response:
     project_id = page.request.match_info["project"]
     name = page.project_name(project_id)
+    # this process's uses not yet written (a minute at most) are written first
+    await page.services.authenticator.key_use.flush(page.services.directory.db)
     keys = await page.run(page.services.admin.list_api_keys, project_id)
     done = "Key revoked." if page.request.query.get("done") == "revoked" else None
     create = form(
