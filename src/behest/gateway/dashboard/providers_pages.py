@@ -96,7 +96,7 @@ def _add_form(page: Page, project_id: str) -> Html:
                         field("Name", text_input("name", placeholder="optional")),
                     ]
                 ),
-                class_="row",
+                class_="row top",
             ),
             tag("datalist", options, id="providers"),
             field(

@@ -4,7 +4,7 @@ user and day over a date range, and its CSV export (the admin API's report, same
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from urllib.parse import urlencode
 
 import orjson
@@ -53,8 +53,17 @@ def _query(page: Page, group: str) -> UsageQuery:
     return report_query(page.request.match_info["project"], group, start, end)
 
 
+def _days(rows: Sequence[UsageTotals]) -> list[str]:
+    """Every day from the first with usage to the last, so that quiet days show as gaps."""
+    seen = sorted({row.day for row in rows if row.day})
+    if not seen:
+        return []
+    first, last = date.fromisoformat(seen[0]), date.fromisoformat(seen[-1])
+    return [(first + timedelta(days=n)).isoformat() for n in range((last - first).days + 1)]
+
+
 def _series(rows: Sequence[UsageTotals], value: str) -> dict[str, object]:
-    days = sorted({row.day for row in rows if row.day})
+    days = _days(rows)
     models = sorted({row.model for row in rows if row.model})
     values: dict[str, dict[str, float]] = {m: {} for m in models}
     for row in rows:
