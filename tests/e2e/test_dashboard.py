@@ -56,10 +56,23 @@ def sign_in(page: Page, url: str, token: str = ADMIN) -> None:
 def signed_in(browser: Browser, gateway: Process) -> Iterator[Page]:
     context = new_context(browser, f"198.51.100.{secrets.randbelow(250) + 1}")
     page = context.new_page()
+    problems: list[str] = []
+    # (the 4xx answers to refused forms are logged as "Failed to load resource")
+    page.on(
+        "console",
+        lambda m: (
+            problems.append(m.text)
+            if m.type == "error" and not m.text.startswith("Failed to load resource")
+            else None
+        ),
+    )
+    page.on("pageerror", lambda error: problems.append(str(error)))
     sign_in(page, gateway.url)
     expect(page.locator("h1")).to_have_text("Projects")
     yield page
     context.close()
+    # no script error and no Content-Security-Policy violation on any page visited
+    assert problems == []
 
 
 def test_nothing_is_shown_before_sign_in(browser: Browser, gateway: Process) -> None:
@@ -230,6 +243,58 @@ def test_a_project_its_key_provider_chat_usage_csv_and_requests(
     assert "hello dashboard" not in page.content()  # no message content on this page
     page.set_viewport_size(PHONE)
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+
+def test_guardrails_try_it_threads_and_a_disabled_provider(
+    signed_in: Page, gateway: Process, mock_openai_upstream: Process
+) -> None:
+    page = signed_in
+    page.fill("#create-project input[name=name]", "Threads Co")
+    page.click("#create-project button")
+    project_id = page.url.split("/projects/")[1].split("?")[0]
+    api_key = _create_key(page)
+    _add_provider(page, mock_openai_upstream.url)
+    page.click("nav.tabs >> text=Guardrails")
+    page.fill("#guard-try textarea[name=sample]", "Write to jane.doe@example.com today")
+    page.click("#guard-try button")
+    expect(page.locator("#guard-result")).to_have_text("Write to <EMAIL_1> today")
+    expect(page.locator("#guard-report")).to_contain_text("email:1")
+    page.fill("#guard-policy textarea[name=policy]", '{"pii_mode": "sometimes"}')
+    page.click("#guard-policy button")
+    expect(page.locator(".notice.error")).to_contain_text("pii_mode")
+
+    _, token, _ = http("POST", f"{gateway.url}/v1/auth/mint", {"user_id": "grace"}, token=api_key)
+    client = openai.OpenAI(
+        base_url=f"{gateway.url}/v1", api_key=token["access_token"], max_retries=0
+    )
+    client.chat.completions.create(
+        model="gpt-4o-mini",
+        messages=[{"role": "user", "content": "remember the lighthouse"}],
+        extra_headers={"X-Thread-Id": "thread_lighthouse"},
+    )
+    page.click("nav.tabs >> text=Threads")
+    page.fill("input[name=user_id]", "grace")
+    page.click("button:has-text('Find')")
+    page.click("text=thread_lighthouse")
+    expect(page.locator("main")).to_contain_text("remember the lighthouse")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("button:has-text('Delete thread')")
+    expect(page.locator(".notice.ok")).to_have_text("Thread deleted.")
+    expect(page.locator("main")).not_to_contain_text("thread_lighthouse")
+
+    page.click("nav.tabs >> text=Providers")
+    page.click("button:has-text('Disable')")
+    expect(page.locator(".notice.ok")).to_contain_text("Provider disabled")
+    ask = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}
+    with pytest.raises(openai.APIStatusError):  # no credential routes it now
+        client.chat.completions.create(**ask)  # type: ignore[call-overload]
+    page.click("button:has-text('Enable')")
+    expect(page.locator(".notice.ok")).to_have_text("Provider enabled.")
+    assert client.chat.completions.create(**ask).choices  # type: ignore[call-overload]
+    _, listing, _ = http(
+        "GET", f"{gateway.url}/admin/v1/projects/{project_id}/credentials", token=ADMIN
+    )
+    assert "disabled" not in listing["data"][0]["settings"]
 
 
 def test_sign_out_ends_the_session_on_the_server(signed_in: Page, gateway: Process) -> None:
