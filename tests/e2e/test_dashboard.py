@@ -151,6 +151,8 @@ def test_settings_show_the_admin_apis_validation_messages(
     expect(page.locator(".notice.error")).to_have_text(
         "jwt_ttl_s must be an integer from 30 to 86400."
     )
+    # what was typed is shown again
+    expect(page.locator("#settings input[name=jwt_ttl_s]")).to_have_value("5")
     page.fill("#settings input[name=jwt_ttl_s]", "600")
     page.fill("#settings textarea[name=cors_origins]", "https://app.example")
     page.click("#settings button")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from behest.gateway.dashboard.html import Html, esc, layout, table, tag
-from behest.gateway.dashboard.projects_pages import settings_from_form
+from behest.gateway.dashboard.projects_pages import form_values, settings_from_form
 from behest.gateway.dashboard.providers_pages import credential_from_form
 from behest.gateway.errors import InvalidRequest
 
@@ -43,7 +43,27 @@ def test_the_settings_form_becomes_the_admin_apis_settings() -> None:
         "cors_origins": ["https://a.example", "https://b.example"],
         "aliases": {"fast": "openai/gpt-4o-mini", "smart": "anthropic/claude-sonnet-4-5"},
         "thread_retention_days": None,
+        "price_overrides": {},
     }
+
+
+def test_stored_settings_show_in_the_form_and_read_back_the_same() -> None:
+    settings = {
+        "allow_api_key_access": False,
+        "jwt_ttl_s": 300,
+        "cors_origins": ["https://a.example"],
+        "aliases": {"fast": "openai/gpt-4o-mini"},
+        "thread_retention_days": 30,
+        "price_overrides": {"openai/gpt-4o-mini": {"input_per_mtok": 0.1}},
+    }
+    assert settings_from_form(form_values(settings)) == settings
+
+
+def test_price_overrides_must_be_a_json_object() -> None:
+    with pytest.raises(InvalidRequest, match="price_overrides must be a JSON object"):
+        settings_from_form({"price_overrides": "[1]"})
+    with pytest.raises(InvalidRequest, match="price_overrides must be a JSON object"):
+        settings_from_form({"price_overrides": "{nope"})
 
 
 def test_a_non_number_is_passed_on_for_the_service_to_refuse() -> None:

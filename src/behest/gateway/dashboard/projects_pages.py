@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from aiohttp import web
 
 from behest.gateway.dashboard.gate import Page, see_other, signed_in
@@ -106,6 +107,16 @@ def _aliases(text: str) -> dict[str, str]:
     return aliases
 
 
+def _json_object(text: str, name: str) -> dict[str, Any]:
+    try:
+        value = orjson.loads(text.strip() or "{}")
+    except orjson.JSONDecodeError as exc:
+        raise InvalidRequest(f"{name} must be a JSON object: {exc}.", param=name) from exc
+    if not isinstance(value, dict):
+        raise InvalidRequest(f"{name} must be a JSON object.", param=name)
+    return value
+
+
 def settings_from_form(form_data: dict[str, str]) -> dict[str, Any]:
     ttl = _number(form_data.get("jwt_ttl_s", ""))
     return {
@@ -114,37 +125,53 @@ def settings_from_form(form_data: dict[str, str]) -> dict[str, Any]:
         "cors_origins": _lines(form_data.get("cors_origins", "")),
         "aliases": _aliases(form_data.get("aliases", "")),
         "thread_retention_days": _number(form_data.get("thread_retention_days", "")),
+        "price_overrides": _json_object(form_data.get("price_overrides", ""), "price_overrides"),
     }
 
 
-def _settings_form(page: Page, project: dict[str, Any]) -> Html:
-    settings = project["settings"]
-    aliases = "\n".join(f"{alias} = {model}" for alias, model in settings["aliases"].items())
+def form_values(settings: dict[str, Any]) -> dict[str, str]:
+    """The stored settings as the form's fields show them (the inverse of the above)."""
     retention = settings["thread_retention_days"]
+    prices = settings["price_overrides"]
+    return {
+        "allow_api_key_access": "on" if settings["allow_api_key_access"] else "",
+        "jwt_ttl_s": str(settings["jwt_ttl_s"]),
+        "cors_origins": "\n".join(settings["cors_origins"]),
+        "aliases": "\n".join(f"{alias} = {model}" for alias, model in settings["aliases"].items()),
+        "thread_retention_days": "" if retention is None else str(retention),
+        "price_overrides": orjson.dumps(prices, option=orjson.OPT_INDENT_2).decode()
+        if prices
+        else "",
+    }
+
+
+def _settings_form(page: Page, project_id: str, values: dict[str, str]) -> Html:
     checkbox = Html(
         '<input type="checkbox" name="allow_api_key_access"'
-        + (" checked" if settings["allow_api_key_access"] else "")
+        + (" checked" if values.get("allow_api_key_access") == "on" else "")
         + ">"
     )
     fields = join(
         [
             field(
                 "CORS origins",
-                textarea("cors_origins", "\n".join(settings["cors_origins"])),
+                textarea("cors_origins", values.get("cors_origins", "")),
                 "One origin a line, e.g. https://app.example.com",
             ),
             field(
                 "JWT lifetime (seconds)",
-                text_input("jwt_ttl_s", settings["jwt_ttl_s"], inputmode="numeric"),
+                text_input("jwt_ttl_s", values.get("jwt_ttl_s", ""), inputmode="numeric"),
             ),
             field(
-                "Model aliases", textarea("aliases", aliases), "One a line: alias = provider/model"
+                "Model aliases",
+                textarea("aliases", values.get("aliases", "")),
+                "One a line: alias = provider/model",
             ),
             field(
                 "Thread retention (days)",
                 text_input(
                     "thread_retention_days",
-                    "" if retention is None else retention,
+                    values.get("thread_retention_days", ""),
                     inputmode="numeric",
                 ),
                 "Empty: keep threads until deleted",
@@ -154,10 +181,15 @@ def _settings_form(page: Page, project: dict[str, Any]) -> Html:
                 checkbox,
                 "Let the API key call /v1/* directly with X-End-User-Id",
             ),
+            field(
+                "Price overrides (JSON)",
+                textarea("price_overrides", values.get("price_overrides", ""), rows=3),
+                "Optional; empty: the catalog's prices",
+            ),
         ]
     )
     return form(
-        f"{ROOT}/projects/{project['id']}/settings",
+        f"{ROOT}/projects/{project_id}/settings",
         page.csrf,
         fields,
         "Save settings",
@@ -166,7 +198,13 @@ def _settings_form(page: Page, project: dict[str, Any]) -> Html:
     )
 
 
-def _project_page(page: Page, project: dict[str, Any], error: str | None = None) -> Html:
+def _project_page(
+    page: Page,
+    project: dict[str, Any],
+    error: str | None = None,
+    values: dict[str, str] | None = None,
+) -> Html:
+    """``values``: what the refused form held, shown again so that nothing typed is lost."""
     rename = form(
         f"{ROOT}/projects/{project['id']}/rename",
         page.csrf,
@@ -175,13 +213,14 @@ def _project_page(page: Page, project: dict[str, Any], error: str | None = None)
         class_="card",
         id="rename",
     )
+    shown = values if values is not None else form_values(project["settings"])
     return join(
         [
             project_tabs(project["id"], project["name"], ""),
             notices(DONE.get(page.request.query.get("done", "")), error),
             tag("p", join(["Project id ", tag("code", project["id"])]), class_="muted"),
             tag("h2", "Settings"),
-            _settings_form(page, project),
+            _settings_form(page, project["id"], shown),
             tag("h2", "Name"),
             rename,
         ]
@@ -207,7 +246,8 @@ async def _update(page: Page, patch: dict[str, Any] | None, done: str) -> web.St
         await page.run(admin.update_project, _project_id(page), patch, writes=True)
     except InvalidRequest as error:
         project = await page.run(admin.show_project, _project_id(page))
-        body = _project_page(page, project, error.message)
+        values = page.form if "cors_origins" in page.form else None
+        body = _project_page(page, project, error.message, values)
         return page.html(project["name"], body, 400, path=f"{ROOT}/projects/{project['id']}")
     raise see_other(f"{ROOT}/projects/{_project_id(page)}?done={done}")
 
