@@ -50,6 +50,13 @@ def form(action: str, csrf: str, body: object, submit: str, **attrs: object) -> 
     return tag("form", content, method="post", action=action, **attrs)
 
 
+def search_form(label: str, name: str, value: str, button: str, **attrs: object) -> Html:
+    """A GET form with one field and its button (filters, look-ups)."""
+    submit = tag("div", tag("button", button, type="submit"))
+    row = tag("div", join([field(label, text_input(name, value, **attrs)), submit]), class_="row")
+    return tag("form", row, method="get", class_="card")
+
+
 def field(label: str, control: Html, hint: str = "") -> Html:
     help_text = tag("small", hint) if hint else ""
     return tag("label", join([tag("span", label), control, help_text]))

@@ -7,6 +7,7 @@ the admin service, so a bad policy gets the admin API's own message.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import orjson
@@ -22,13 +23,14 @@ from behest.gateway.dashboard.html import (
     join,
     notices,
     project_tabs,
+    search_form,
     table,
     tag,
-    text_input,
     textarea,
 )
 from behest.gateway.errors import GuardrailBlocked, InvalidRequest, NotFound
 from behest.gateway.guard import inspect_request
+from behest.gateway.limits.admission import LimitUsage
 
 routes = web.RouteTableDef()
 _BASE = f"{ROOT}/projects/{{project}}"
@@ -84,13 +86,8 @@ async def _save(page: Page, section: str) -> str | None:
 # limits
 
 
-async def _limits_page(
-    page: Page, text: str | None = None, error: str | None = None, status: int = 200
-) -> web.Response:
-    view = _view(page)
-    user = page.request.query.get("user_id") or None
-    rows = await page.services.pipeline.limiter.usage(view.id, view.limits, user_id=user)
-    cells = [
+def _use_cells(rows: Sequence[LimitUsage]) -> list[list[object]]:
+    return [
         [
             u.layer,
             u.scope,
@@ -103,44 +100,34 @@ async def _limits_page(
         ]
         for u in rows
     ]
-    lookup = tag(
-        "form",
-        tag(
-            "div",
-            join(
-                [
-                    field("Use of one user", text_input("user_id", user or "")),
-                    tag("div", tag("button", "Show", type="submit")),
-                ]
-            ),
-            class_="row",
-        ),
-        method="get",
-    )
-    ok = _SAVED if page.request.query.get("done") == "saved" else None
+
+
+def _described_in(doc: str) -> Html:
+    return tag("p", join(["The fields are described in ", tag("code", doc), "."]), class_="muted")
+
+
+async def _limits_page(
+    page: Page, text: str | None = None, error: str | None = None, status: int = 200
+) -> web.Response:
+    view = _view(page)
+    user = page.request.query.get("user_id") or None
+    rows = await page.services.pipeline.limiter.usage(view.id, view.limits, user_id=user)
+    headers = ["Layer", "Scope", "Period", "Unit", "Used", "Limit", "Remaining", "Resets"]
+    policy = text if text is not None else _pretty(view.settings.limits)
     body = join(
         [
             project_tabs(view.id, view.record.name, "limits"),
-            notices(ok, error),
+            notices(_SAVED if page.request.query.get("done") == "saved" else None, error),
             tag("h2", "Current use"),
-            lookup,
-            table(
-                ["Layer", "Scope", "Period", "Unit", "Used", "Limit", "Remaining", "Resets"],
-                cells,
-                "No limits configured: nothing is limited.",
-            ),
+            search_form("Use of one user", "user_id", user or "", "Show"),
+            table(headers, _use_cells(rows), "No limits configured: nothing is limited."),
             tag("h2", "Limits and budgets"),
-            tag(
-                "p",
-                join(["The fields are described in ", tag("code", "docs/limits.md"), "."]),
-                class_="muted",
-            ),
-            _editor(page, "limits", text if text is not None else _pretty(view.settings.limits)),
+            _described_in("docs/limits.md"),
+            _editor(page, "limits", policy),
         ]
     )
-    return page.html(
-        f"{view.record.name}: limits", body, status, path=f"{ROOT}/projects/{view.id}/limits"
-    )
+    path = f"{ROOT}/projects/{view.id}/limits"
+    return page.html(f"{view.record.name}: limits", body, status, path=path)
 
 
 @routes.get(f"{_BASE}/limits")
@@ -199,11 +186,7 @@ async def _guard_page(
             attempt,
             trial or "",
             tag("h2", "Guardrails policy"),
-            tag(
-                "p",
-                join(["The fields are described in ", tag("code", "docs/guardrails.md"), "."]),
-                class_="muted",
-            ),
+            _described_in("docs/guardrails.md"),
             _editor(page, "guard", text if text is not None else _pretty(view.guard.to_dict())),
         ]
     )

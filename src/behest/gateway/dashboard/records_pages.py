@@ -13,14 +13,13 @@ from behest.gateway.dashboard.gate import Page, see_other, signed_in
 from behest.gateway.dashboard.html import (
     ROOT,
     Html,
-    field,
     form,
     join,
     notices,
     project_tabs,
+    search_form,
     table,
     tag,
-    text_input,
 )
 from behest.gateway.store.usage_record import UsageRecord
 from behest.gateway.threads import MessageRecord, PageQuery, ThreadKey
@@ -65,21 +64,7 @@ async def threads_page(page: Page) -> web.StreamResponse:
         ]
         for t in found
     ]
-    search = tag(
-        "form",
-        tag(
-            "div",
-            join(
-                [
-                    field("User", text_input("user_id", user or "", placeholder="end user id")),
-                    tag("div", tag("button", "Find", type="submit")),
-                ]
-            ),
-            class_="row",
-        ),
-        method="get",
-        class_="card",
-    )
+    search = search_form("User", "user_id", user or "", "Find", placeholder="end user id")
     done = "Thread deleted." if page.request.query.get("done") == "deleted" else None
     body = join(
         [
