@@ -649,7 +649,7 @@ def test_usage_records_failures_and_cancelled_streams_with_their_status(
     usage_run: UsageRun,
 ) -> None:
     rows = {(r.user_id, r.stream, r.status): r for r in usage_rows(usage_run.project)}
-    failed = [rows[("u-fail", False, 502)], rows[("u-fail", True, 502)]]
+    failed = [rows[("u-fail", False, 500)], rows[("u-fail", True, 500)]]
     assert all(
         r.error_type and r.input_tokens == r.output_tokens == r.cost_nano_usd == 0 for r in failed
     )

@@ -5,7 +5,8 @@ Deterministic answers:
   benchmarks), one streamed chunk per word; ``max_tokens``/``max_completion_tokens``
   caps the words and then ``finish_reason`` is ``length``;
 - with ``tools`` and ``tool_choice`` not ``none``, a last user text containing
-  "call tools" (or a forced tool choice) answers with one tool call per tool offered;
+  "call tools" (or a forced tool choice) answers with one tool call per tool offered, or
+  with the first only under ``parallel_tool_calls: false``;
 - ``response_format`` ``json_object`` answers ``{"echo": <text>}``, ``json_schema`` a
   sample of the schema; ``n`` gives n equal choices and ``logprobs`` one entry per word
   (``top_logprobs`` alternatives each), in non-streamed answers;
@@ -174,6 +175,8 @@ def _tool_calls(body: dict[str, Any]) -> list[dict[str, Any]]:
             for t in tools
             if t.get("function", {}).get("name") == choice.get("function", {}).get("name")
         ]
+    if body.get("parallel_tool_calls") is False:
+        tools = tools[:1]
     calls = []
     for index, tool in enumerate(tools):
         name = tool.get("function", {}).get("name", "f")

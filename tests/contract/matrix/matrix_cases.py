@@ -314,6 +314,10 @@ CASES: dict[str, Case] = {
         {"messages": user("call tools"), "tools": [WEATHER, TIME]},
         _check_calls("get_weather", "get_time"),
     ),
+    "tools_one_at_a_time": Case(
+        {"messages": user("call tools"), "tools": [WEATHER, TIME], "parallel_tool_calls": False},
+        _check_calls("get_weather"),
+    ),
     "tool_results": Case({"messages": _TOOL_TURN, "tools": [WEATHER, TIME]}, _check_tool_results),
     "json_schema": Case(
         {"messages": user("rate this"), "response_format": _SCHEMA_FORMAT},
@@ -355,6 +359,11 @@ CASES: dict[str, Case] = {
         {"messages": user("say hello")},
         _check_error(503),
         fault=lambda provider: {"status": _OVERLOADED.get(provider, 503)},
+    ),
+    "error_500": Case(
+        {"messages": user("say hello")},
+        _check_error(500),
+        fault=lambda provider: {"status": 500},
     ),
     "error_400": Case(
         {"messages": user("say hello")},

@@ -49,6 +49,7 @@ FEATURES: dict[str, str] = {
     "image_https": "Image as https URL",
     "tools_single": "Tool call (single)",
     "tools_parallel": "Tool calls (parallel)",
+    "tools_one_at_a_time": "`parallel_tool_calls: false`",
     "tool_results": "Tool results (parallel)",
     "json_schema": "`response_format: json_schema`",
     "json_object": "`response_format: json_object`",
@@ -62,6 +63,7 @@ FEATURES: dict[str, str] = {
     "moderations": "Moderations",
     "error_429": "Error: rate limited → 429",
     "error_503": "Error: overloaded → 503",
+    "error_500": "Error: server error → 500",
     "error_400": "Error: bad request → 400",
 }
 
@@ -100,6 +102,11 @@ MATRIX: dict[str, dict[str, Cell]] = {
         "openai": SUPPORTED,
         "anthropic": mapped("one `tool_use` block per call"),
         "gemini": mapped("one `functionCall` part per call, ids synthesised"),
+    },
+    "tools_one_at_a_time": {
+        "openai": SUPPORTED,
+        "anthropic": mapped("`disable_parallel_tool_use`"),
+        "gemini": mapped("no such setting: the first `functionCall` part is kept"),
     },
     "tool_results": {
         "openai": SUPPORTED,
@@ -165,6 +172,11 @@ MATRIX: dict[str, dict[str, Cell]] = {
         "openai": SUPPORTED,
         "anthropic": mapped("529 `overloaded_error` → 503"),
         "gemini": mapped("`UNAVAILABLE` → 503"),
+    },
+    "error_500": {
+        "openai": SUPPORTED,
+        "anthropic": mapped("500 `api_error` → 500"),
+        "gemini": mapped("`INTERNAL` → 500"),
     },
     "error_400": {
         "openai": SUPPORTED,

@@ -406,8 +406,8 @@ def test_errors_map_statuses() -> None:
     assert status(400, "INVALID_ARGUMENT") == 400
     assert status(403, "PERMISSION_DENIED") == 502
     assert status(401, "UNAUTHENTICATED") == 502
-    assert status(500, "INTERNAL") == 502
-    assert ADAPTER.parse_error(500, {}, b"not json").status == 502
+    assert status(500, "INTERNAL") == 500
+    assert ADAPTER.parse_error(500, {}, b"not json").status == 500
 
 
 def test_in_stream_error_raises() -> None:
@@ -439,3 +439,20 @@ def test_parse_models_strips_prefix() -> None:
     assert parse_models(b'{"models":[{"name":"models/gemini-2.5-pro"}]}') == [
         {"id": "gemini-2.5-pro", "object": "model", "created": 0, "owned_by": "google"}
     ]
+
+
+def test_parallel_tool_calls_false_keeps_the_first_call_only() -> None:
+    """Gemini cannot be told; the client still gets at most one call, streamed or not."""
+    parts = [{"functionCall": {"name": n, "args": {"city": "Paris"}}} for n in ("a", "b")]
+    single = Call("chat", "gemini-2.5-flash", {"parallel_tool_calls": False})
+    answer = ADAPTER.parse_response(single, 200, json.dumps(candidate(parts)).encode())
+    assert [t["function"]["name"] for t in answer["choices"][0]["message"]["tool_calls"]] == ["a"]
+    assert answer["choices"][0]["finish_reason"] == "tool_calls"
+    assert len(parse(candidate(parts))["choices"][0]["message"]["tool_calls"]) == 2
+    state = ADAPTER.new_stream(Call("chat", "m", {"parallel_tool_calls": False}, True), TARGET)
+    frames = [{"candidates": [{"content": {"parts": [p]}, "index": 0}]} for p in parts]
+    chunks = [
+        c for f in frames for c in ADAPTER.parse_event(SSEEvent(json.dumps(f).encode()), state)
+    ]
+    calls = [t for c in chunks for t in c["choices"][0]["delta"].get("tool_calls", [])]
+    assert [(t["index"], t["function"]["name"]) for t in calls] == [(0, "a")]

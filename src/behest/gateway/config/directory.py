@@ -55,7 +55,7 @@ class ProjectView:
     settings: ProjectSettings
     credentials: tuple[CredentialView, ...]
     limits: LimitPolicy = field(default_factory=LimitPolicy)
-    guard: GuardPolicy = field(default_factory=GuardPolicy)
+    guard: GuardPolicy = field(default_factory=GuardPolicy.default)
 
     @property
     def id(self) -> str:

@@ -1,4 +1,3 @@
-# ruff: noqa: E501  (long regular expressions; typographic apostrophes are matched on purpose)
 """``GuardPolicy``: what the guard looks for and what it does, stored as JSON per project."""
 
 from __future__ import annotations
@@ -9,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, cast, get_args
 
 from behest.gateway.errors import InvalidRequest
+from behest.gateway.guard.presets import Preset, layered
 
 PiiMode = Literal["off", "detect", "redact", "block"]
 Action = Literal["mask", "placeholder", "hash", "allow"]
@@ -16,7 +16,7 @@ InjectionMode = Literal["off", "detect", "block"]
 
 _TYPE_NAME = re.compile(r"[A-Z][A-Z0-9_]{0,31}")
 _KEYS = frozenset(
-    {"pii_mode", "default_action", "entities", "secrets", "heuristics", "injection_mode",
+    {"preset", "pii_mode", "default_action", "entities", "secrets", "heuristics", "injection_mode",
      "injection_threshold", "allow_list", "custom_patterns"}
 )  # fmt: skip
 
@@ -37,8 +37,12 @@ class CustomPattern:
 
 @dataclass(frozen=True, slots=True)
 class GuardPolicy:
-    """The default is safe: PII and secrets become reversible placeholders, injection is reported."""
+    """The effective policy. Projects write a preset and overrides (``from_dict``); the
+    default, ``GuardPolicy.default()`` (preset ``minimal``), never changes what a request
+    means: contact details, payment and national ids and secrets become reversible
+    placeholders; names, places, URLs, dates of birth and IP addresses are only reported."""
 
+    preset: Preset = "minimal"
     pii_mode: PiiMode = "redact"
     default_action: Action = "placeholder"
     entities: Mapping[str, EntityRule] = field(default_factory=dict)
@@ -86,6 +90,10 @@ class GuardPolicy:
         return False
 
     @classmethod
+    def default(cls) -> GuardPolicy:
+        return _DEFAULT
+
+    @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> GuardPolicy:
         if not isinstance(data, Mapping):
             raise InvalidRequest("guard policy must be a JSON object", param="guard")
@@ -94,8 +102,11 @@ class GuardPolicy:
             raise InvalidRequest(
                 f"unknown guard policy field(s): {', '.join(unknown)}", param="guard"
             )
+        preset = _choice(data, "preset", Preset, "minimal")
+        data = layered(preset, {k: v for k, v in data.items() if k != "preset"})
         default = cls()
         return cls(
+            preset=preset,
             pii_mode=_choice(data, "pii_mode", PiiMode, default.pii_mode),
             default_action=_choice(data, "default_action", Action, default.default_action),
             entities=_entities(data.get("entities", {})),
@@ -111,6 +122,7 @@ class GuardPolicy:
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            "preset": self.preset,
             "pii_mode": self.pii_mode,
             "default_action": self.default_action,
             "entities": {
@@ -192,3 +204,6 @@ def _patterns(value: Any) -> tuple[CustomPattern, ...]:
                 f"custom_patterns.{name}", f"is not a valid regular expression: {exc}"
             ) from exc
     return tuple(patterns)
+
+
+_DEFAULT = GuardPolicy.from_dict({})

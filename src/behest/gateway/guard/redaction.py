@@ -28,7 +28,7 @@ class Redactor:
         self.changes = 0
         self._texts = texts
         self._taken: set[str] | None = None
-        self._by_value: dict[tuple[str, str], str] = {}
+        self._by_value: dict[str, str] = {}
         self._values: dict[str, str] = {}
         self._counters: Counter[str] = Counter()
 
@@ -75,7 +75,9 @@ class Redactor:
         return self._placeholder(entity_type, value)
 
     def _placeholder(self, entity_type: str, value: str) -> str:
-        key = (entity_type, value)
+        """One placeholder per value in a request, whatever type each sighting was given, so
+        that a value a tool call carries back reads the same to the model as before."""
+        key = value
         if key not in self._by_value:
             if self._taken is None:  # the placeholders users wrote, found on first need
                 self._taken = {m.group() for t in self._texts for m in PLACEHOLDER.finditer(t)}

@@ -257,16 +257,19 @@ def _normalise_usage(usage: JSON) -> JSON:
 
 
 def upstream_status(status: int) -> int:
-    """The status the client sees for an upstream failure.
-
-    A rejected provider credential is the gateway operator's problem, not the caller's:
-    it must not look like the caller's own token was refused.
+    """The status the client sees for an upstream failure: the provider's own, with two
+    exceptions. A rejected provider credential is the gateway operator's problem, not the
+    caller's, so it must not look like the caller's own token was refused (502); and a 4xx
+    that OpenAI never sends becomes the 400 that OpenAI would.
     """
     if status in (401, 403):
         return 502
-    if status in (400, 404, 409, 413, 422, 429, 503, 504):
-        return 400 if status == 422 else status
-    return 502 if status >= 500 else 400
+    if status >= 500 or status in _PASSED_4XX:
+        return status
+    return 400
+
+
+_PASSED_4XX = frozenset({400, 404, 408, 409, 413, 429})
 
 
 def _error_from_body(status: int, headers: Mapping[str, str], data: Any) -> UpstreamError:

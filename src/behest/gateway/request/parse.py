@@ -22,6 +22,9 @@ def new_request_id() -> str:
     return f"req_{_PROCESS}{next(_COUNTER):010x}"
 
 
+DEFAULT_MODERATION_MODEL = "omni-moderation-latest"
+
+
 def load_object(raw: bytes) -> dict[str, Any]:
     if not raw:
         raise InvalidRequest("The request body is empty; send a JSON object.")
@@ -36,6 +39,8 @@ def load_object(raw: bytes) -> dict[str, Any]:
 
 def parse_call(operation: Operation, raw: bytes, request_id: str) -> Call:
     body = load_object(raw)
+    if operation == "moderations" and "model" not in body:
+        body["model"] = DEFAULT_MODERATION_MODEL  # as OpenAI: the model is optional there
     model = body.get("model")
     if not isinstance(model, str) or not model:
         raise InvalidRequest("you must provide a model parameter", param="model")

@@ -23,7 +23,7 @@ _EMAIL = re.compile(
 _URL = re.compile(
     r"\b(?:https?://|www\.)[^\s<>\"'`{}|\\^]+"
     r"|(?<![@\w.-])(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+"
-    r"(?:com|org|net|edu|gov|io|co|info|biz|me|app|dev|ai|uk|de|fr|eu)(?:/[^\s<>\"'`]*)?(?![\w@-])",
+    r"(?:com|org|net|edu|gov|io|co|info|biz|me|app|dev|ai|uk|de|fr|eu)/[^\s<>\"'`]*",
     re.IGNORECASE,
 )
 _URL_TRAIL = ".,;:!?)]}'\""

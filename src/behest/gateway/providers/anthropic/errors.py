@@ -7,9 +7,10 @@ billing_error          402 → 502
 not_found_error        404 → 404
 request_too_large      413 → 413
 rate_limit_error       429 → 429, Retry-After forwarded
-api_error              500 → 502
+api_error              500 → 500 (another 5xx status it came with is kept)
 timeout_error          504 → 504
-overloaded_error       529 → 503, Retry-After forwarded
+overloaded_error       529 → 503, Retry-After forwarded (OpenAI's own "overloaded" status)
+any other type         the HTTP status when it is a 5xx, else 400
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ _BY_TYPE: dict[str, tuple[int, str]] = {
     "not_found_error": (404, "invalid_request_error"),
     "request_too_large": (413, "invalid_request_error"),
     "rate_limit_error": (429, "rate_limit_exceeded"),
-    "api_error": (502, "api_error"),
+    "api_error": (500, "api_error"),
     "timeout_error": (504, "timeout"),
     "overloaded_error": (503, "api_error"),
 }
@@ -41,6 +42,7 @@ _BY_STATUS = {
     404: "not_found_error",
     413: "request_too_large",
     429: "rate_limit_error",
+    500: "api_error",
     504: "timeout_error",
     529: "overloaded_error",
 }
@@ -63,9 +65,12 @@ def error_from(
     status: int | None, headers: Mapping[str, str], error: Mapping[str, Any]
 ) -> UpstreamError:
     kind = str(error.get("type") or _BY_STATUS.get(status or 0, "api_error"))
-    mapped, error_type = _BY_TYPE.get(kind, (502 if (status or 500) >= 500 else 400, "api_error"))
+    server_status = (status or 500) if (status or 500) >= 500 else None
+    mapped, error_type = _BY_TYPE.get(kind, (server_status or 400, "api_error"))
+    if kind == "api_error" and server_status and server_status != 529:
+        mapped = server_status  # a 502 or 503 from Anthropic's own edge stays what it was
     message = error.get("message") if isinstance(error.get("message"), str) else None
-    if mapped == 502 and kind != "api_error":
+    if kind in _NOT_RETRYABLE:
         message = (
             _CREDENTIAL if kind != "billing_error" else "The upstream account is out of credit."
         )
@@ -81,7 +86,7 @@ def error_from(
         error_type=error_type,
         code=code,
         headers=forwarded,
-        retryable=mapped in (429, 502, 503, 504) and kind not in _NOT_RETRYABLE,
+        retryable=(mapped == 429 or mapped >= 500) and kind not in _NOT_RETRYABLE,
     )
 
 

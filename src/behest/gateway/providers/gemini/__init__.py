@@ -58,11 +58,18 @@ class GeminiAdapter:
         response_id = "chatcmpl-" + str(
             data.get("responseId") or call.request_id or uuid.uuid4().hex
         )
-        return response.completion(data, response_id, call.model, int(time.time()))
+        return response.completion(
+            data, response_id, call.model, int(time.time()), single_call=_single_call(call)
+        )
 
     def new_stream(self, call: Call, target: Target) -> StreamState:
         stream_id = "chatcmpl-" + (call.request_id or uuid.uuid4().hex)
-        return stream.GeminiStreamState(id=stream_id, model=target.model, created=int(time.time()))
+        return stream.GeminiStreamState(
+            id=stream_id,
+            model=target.model,
+            created=int(time.time()),
+            single_tool_call=_single_call(call),
+        )
 
     def parse_event(self, event: SSEEvent, state: StreamState) -> list[JSON]:
         data = _loads_object(event.data)
@@ -127,6 +134,10 @@ def _request(target: Target, action: str, body: JSON, *, stream: bool) -> Upstre
         headers["Accept"] = "text/event-stream"
     url = f"{base}/models/{action}" + ("?" + urlencode(query) if query else "")
     return UpstreamRequest("POST", url, headers, orjson.dumps(body), stream)
+
+
+def _single_call(call: Call) -> bool:
+    return call.body.get("parallel_tool_calls") is False
 
 
 def _loads_object(body: bytes) -> JSON:

@@ -7,8 +7,9 @@ output (``json_schema``) goes as ``responseJsonSchema`` (full JSON Schema).
 
 ``reasoning_effort`` becomes ``thinkingConfig.thinkingBudget`` (none 0, minimal 512,
 low 1024, medium 8192, high 24576), or ``thinkingLevel`` with the quirk
-``thinking_level`` (Gemini 3). ``parallel_tool_calls`` and ``user`` have no Gemini
-equivalent and are dropped; ``logit_bias`` and audio output are refused with a 400.
+``thinking_level`` (Gemini 3). ``parallel_tool_calls`` has no Gemini equivalent: ``false``
+is kept by answering with each candidate's first function call only (``response``,
+``stream``). ``user`` is dropped; ``logit_bias`` and audio output are refused with a 400.
 """
 
 from __future__ import annotations

@@ -8,7 +8,8 @@ The gRPC ``status`` decides, the HTTP code is the fallback:
     UNAVAILABLE                                          → 503 api_error
     DEADLINE_EXCEEDED                                    → 504 timeout
     PERMISSION_DENIED, UNAUTHENTICATED, API_KEY_INVALID  → 502 (the gateway's credential)
-    INTERNAL and other 5xx                               → 502 api_error
+    INTERNAL                                             → 500 api_error
+    other 5xx                                            → the same status, api_error
 
 An input longer than the context window gives code ``context_length_exceeded``.
 """

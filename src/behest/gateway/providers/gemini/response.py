@@ -121,9 +121,13 @@ def blocked_reason(data: JSON) -> str | None:
     return str(reason) if reason and not data.get("candidates") else None
 
 
-def completion(data: JSON, response_id: str, model: str, created: int) -> JSON:
+def completion(
+    data: JSON, response_id: str, model: str, created: int, *, single_call: bool = False
+) -> JSON:
+    """``single_call``: the client sent ``parallel_tool_calls: false``, which Gemini cannot
+    be told, so only each candidate's first function call is kept."""
     choices = [
-        _choice(candidate, position)
+        _choice(candidate, position, single_call)
         for position, candidate in enumerate(data.get("candidates") or [])
     ]
     block = blocked_reason(data)
@@ -139,9 +143,9 @@ def completion(data: JSON, response_id: str, model: str, created: int) -> JSON:
     }
 
 
-def _choice(candidate: JSON, position: int) -> JSON:
+def _choice(candidate: JSON, position: int, single_call: bool) -> JSON:
     parts = parts_of(candidate)
-    calls = function_calls(parts)
+    calls = function_calls(parts)[:1] if single_call else function_calls(parts)
     text = text_of(parts)
     message: JSON = {
         "role": "assistant",

@@ -23,6 +23,7 @@ JSON = dict[str, Any]
 class GeminiStreamState(StreamState):
     started: set[int] = field(default_factory=set)
     tool_calls: dict[int, int] = field(default_factory=dict)
+    single_tool_call: bool = False  # parallel_tool_calls: false; see response.completion
 
 
 def chunks_for(data: JSON, state: GeminiStreamState) -> list[JSON]:
@@ -56,8 +57,10 @@ def _candidate_chunks(candidate: JSON, index: int, state: GeminiStreamState) -> 
     if text:
         delta["content"] = text
     calls = response.function_calls(parts)
+    first = state.tool_calls.get(index, 0)
+    if state.single_tool_call:
+        calls = calls[: max(0, 1 - first)]
     if calls:
-        first = state.tool_calls.get(index, 0)
         delta["tool_calls"] = [{"index": first + n, **call} for n, call in enumerate(calls)]
         state.tool_calls[index] = first + len(calls)
     chunks: list[JSON] = []
