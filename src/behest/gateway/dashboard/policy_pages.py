@@ -187,7 +187,16 @@ async def _guard_page(
             trial or "",
             tag("h2", "Guardrails policy"),
             _described_in("docs/guardrails.md"),
-            _editor(page, "guard", text if text is not None else _pretty(view.guard.to_dict())),
+            _editor(page, "guard", text if text is not None else _pretty(view.settings.guard)),
+            tag(
+                "details",
+                join(
+                    [
+                        tag("summary", "The policy in effect, defaults filled in"),
+                        tag("pre", _pretty(view.guard.to_dict()), id="guard-effective"),
+                    ]
+                ),
+            ),
         ]
     )
     return page.html(
