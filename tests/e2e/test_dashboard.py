@@ -161,6 +161,11 @@ def test_settings_show_the_admin_apis_validation_messages(
     _, project, _ = http("GET", f"{gateway.url}/admin/v1/projects/{project_id}", token=ADMIN)
     assert project["settings"]["jwt_ttl_s"] == 600
     assert project["settings"]["cors_origins"] == ["https://app.example"]
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("#delete-project button")
+    expect(page.locator(".notice.ok")).to_contain_text("Project deleted")
+    status, _, _ = http("GET", f"{gateway.url}/admin/v1/projects/{project_id}", token=ADMIN)
+    assert status == 404
 
 
 def _create_key(page: Page) -> str:

@@ -32,6 +32,7 @@ DONE = {
     "created": "Project created.",
     "renamed": "Project renamed.",
     "saved": "Settings saved.",
+    "deleted": "Project deleted, with its keys, providers and settings.",
 }
 
 
@@ -223,6 +224,16 @@ def _project_page(
             _settings_form(page, project["id"], shown),
             tag("h2", "Name"),
             rename,
+            tag("h2", "Delete"),
+            form(
+                f"{ROOT}/projects/{project['id']}/delete",
+                page.csrf,
+                tag("p", "Its API keys stop working at once.", class_="muted"),
+                "Delete project",
+                class_="card danger-form",
+                id="delete-project",
+                data_confirm=f"Delete the project {project['name']} and everything in it?",
+            ),
         ]
     )
 
@@ -262,3 +273,10 @@ async def save_settings(page: Page) -> web.StreamResponse:
 @signed_in
 async def rename(page: Page) -> web.StreamResponse:
     return await _update(page, {"name": page.form.get("name", "")}, "renamed")
+
+
+@routes.post(f"{ROOT}/projects/{{project}}/delete")
+@signed_in
+async def delete_project(page: Page) -> web.StreamResponse:
+    await page.run(page.services.admin.delete_project, _project_id(page), writes=True)
+    raise see_other(f"{ROOT}/projects?done=deleted")
