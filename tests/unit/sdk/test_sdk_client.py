@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import openai
 import pytest
+from fake_gateway import BASE, KEY, FakeClock, FakeGateway
 
 from behest import Behest
-from conftest import BASE, KEY, FakeClock, FakeGateway
 
 HELLO = [{"role": "user", "content": "hello"}]
 

@@ -7,9 +7,9 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
+from fake_gateway import BASE, KEY, FakeGateway
 
 from behest import AsyncBehest, Behest
-from conftest import BASE, KEY, FakeGateway
 
 HELLO = [{"role": "user", "content": "hello"}]
 

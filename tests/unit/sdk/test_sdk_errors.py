@@ -5,10 +5,10 @@ from __future__ import annotations
 import httpx2
 import openai
 import pytest
+from fake_gateway import BASE, KEY, FakeGateway, error
 
 from behest import Behest
 from behest.sdk import BehestConfigError, MintReplyError
-from conftest import BASE, KEY, FakeGateway, error
 
 HELLO = [{"role": "user", "content": "hello"}]
 

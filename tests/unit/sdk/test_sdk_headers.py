@@ -5,10 +5,10 @@ from __future__ import annotations
 import httpx2
 import openai
 import pytest
+from fake_gateway import BASE, KEY, FakeGateway
 
 from behest import Behest, behest_headers
 from behest.sdk.headers import parse_duration, parse_guard
-from conftest import BASE, KEY, FakeGateway
 
 FULL = {
     "x-request-id": "req_1",

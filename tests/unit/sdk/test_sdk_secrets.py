@@ -8,10 +8,10 @@ import sys
 
 import openai
 import pytest
+from fake_gateway import BASE, KEY, FakeGateway, error
 
 from behest import Behest
 from behest.sdk.config import load_config
-from conftest import BASE, KEY, FakeGateway, error
 
 HELLO = [{"role": "user", "content": "x"}]
 
