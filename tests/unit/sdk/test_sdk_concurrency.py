@@ -85,3 +85,22 @@ def test_threads_of_the_sync_client_mint_once_per_user(gateway: FakeGateway, use
             )
         )
     assert len(gateway.mints) == users and len(gateway.calls) == 100
+
+
+async def test_an_async_stream_manager_is_refreshed_on_entry(gateway: FakeGateway) -> None:
+    behest = make_async(gateway)
+    await ask(behest, "u1")
+    gateway.expired.add("tok-1")
+    async with behest.chat.completions.with_streaming_response.create(
+        model="m", messages=HELLO, user_id="u1"
+    ) as response:
+        assert response.http_request.headers["authorization"] == "Bearer tok-2"
+    assert len(gateway.mints) == 2
+
+
+async def test_async_token_expired_is_retried_once(gateway: FakeGateway) -> None:
+    behest = make_async(gateway)
+    await ask(behest, "u1")
+    gateway.expired.add("tok-1")
+    reply = await ask(behest, "u1")
+    assert reply.choices[0].message.content == "tok-2" and len(gateway.calls) == 3
