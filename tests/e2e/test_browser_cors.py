@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import shutil
+import tempfile
 import threading
 import urllib.request
 from collections.abc import Iterator
@@ -28,7 +30,8 @@ playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright i
 pytestmark = pytest.mark.skipif(
     not Path(CHROMIUM).exists(), reason="Debian's chromium is missing (apt-get install chromium)"
 )
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+# BEHEST_SCREENSHOT_DIR=docs/screenshots refreshes the pictures the docs show
+SCREENSHOTS = Path(os.environ.get("BEHEST_SCREENSHOT_DIR") or tempfile.mkdtemp(prefix="shots-"))
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
