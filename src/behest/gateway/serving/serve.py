@@ -20,6 +20,9 @@ from behest.gateway.runtime.settings import Settings
 from behest.gateway.serving.app import build_app
 
 log = logging.getLogger("behest")
+# SIGTERM: the listening socket closes at once; requests in flight (streams too) get this
+# long to finish before they are cancelled; then usage is flushed and the process exits.
+DRAIN_TIMEOUT_S = 10.0
 
 FIRST_START = """\
 behest: first start. The admin token (shown once; also saved to {path}):
@@ -141,7 +144,8 @@ def _serve_one(settings: Settings, foundation: Foundation | None = None) -> None
         print=None,
         handler_cancellation=True,
         reuse_port=settings.workers > 1,
-        shutdown_timeout=10,
+        shutdown_timeout=DRAIN_TIMEOUT_S,
+        keepalive_timeout=settings.header_timeout_s,
         **PARSER_LIMITS,
     )
 
