@@ -27,6 +27,7 @@ from servers import Process, http, start_gateway
 
 UPSTREAM_TIMEOUT_S = 2
 HEADER_TIMEOUT_S = 1
+BODY_TIMEOUT_S = 1
 STREAM_MODELS = ["m-60-100", "m-20-100", "m-3-10"]  # m-<chunks>-<ms between chunks>
 
 
@@ -108,6 +109,7 @@ def _start(tmp: Path, upstream_timeout_s: int = UPSTREAM_TIMEOUT_S) -> Stack:
     env = {
         "BEHEST_UPSTREAM_TIMEOUT_S": str(upstream_timeout_s),
         "BEHEST_HEADER_TIMEOUT_S": str(HEADER_TIMEOUT_S),
+        "BEHEST_BODY_TIMEOUT_S": str(BODY_TIMEOUT_S),
         "BEHEST_LOG_LEVEL": "INFO",
     }
     gateway = start_gateway(tmp / "data", extra_env=env)
@@ -207,6 +209,38 @@ def test_a_slow_loris_client_is_cut_off_after_the_header_timeout(stack: Stack) -
     assert HEADER_TIMEOUT_S - 0.2 <= closed_after < HEADER_TIMEOUT_S + 1.5
     status, _, _ = http("GET", f"{stack.gateway.url}/healthz")
     assert status == 200
+
+
+def test_a_slow_body_is_a_408_after_the_body_timeout(stack: Stack) -> None:
+    host, port = stack.gateway.url.removeprefix("http://").split(":")
+    head = (
+        "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        f"Authorization: Bearer {stack.key}\r\nX-End-User-Id: slow\r\n"
+        "Content-Length: 1000\r\n\r\n"
+    )
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(head.encode())
+        began = time.monotonic()
+        sock.settimeout(0.2)
+        answer = b""
+        while time.monotonic() - began < BODY_TIMEOUT_S + 3:
+            try:
+                sock.sendall(b" ")  # one byte of the promised thousand every 0.2 s
+                data = sock.recv(65536)
+            except TimeoutError:
+                continue
+            except OSError:
+                break
+            if not data:
+                break
+            answer += data
+            if b"\r\n\r\n" in answer:  # the answer's headers: that is the measure
+                break
+        took = time.monotonic() - began
+    print(f"slow body: {answer.split(b' ', 2)[1].decode()} after {took:.2f}s")
+    assert answer.startswith(b"HTTP/1.1 408"), answer
+    assert b"x-request-id" in answer.lower(), answer
+    assert BODY_TIMEOUT_S - 0.2 <= took < BODY_TIMEOUT_S + 1.5
 
 
 def test_sigterm_drains_streams_refuses_new_connections_and_flushes_usage(

@@ -38,6 +38,7 @@ class Settings:
     # a connection whose request headers are not complete (slow-loris), or that sits idle
     # between keep-alive requests, is closed after this many seconds
     header_timeout_s: float = 15.0
+    body_timeout_s: float = 30.0  # the whole request body, from the end of the headers
     upstream_timeout_s: float = 600.0
     upstream_connect_timeout_s: float = 10.0
     config_poll_s: float = 1.0
@@ -64,6 +65,7 @@ class Settings:
             max_body_bytes=_env_int("MAX_BODY_BYTES", 8 * 1024 * 1024),
             max_header_bytes=_env_int("MAX_HEADER_BYTES", 16 * 1024),
             header_timeout_s=float(_env_int("HEADER_TIMEOUT_S", 15)),
+            body_timeout_s=float(_env_int("BODY_TIMEOUT_S", 30)),
             upstream_timeout_s=float(_env_int("UPSTREAM_TIMEOUT_S", 600)),
             config_poll_s=float(_env("CONFIG_POLL_S", "1.0")),
             log_level=_env("LOG_LEVEL", "INFO").upper(),
