@@ -104,9 +104,10 @@ def _provision(gateway: Process, upstream: RawUpstream) -> tuple[str, str]:
         time.sleep(0.05)
 
 
-def _start(tmp: Path, upstream_timeout_s: int = UPSTREAM_TIMEOUT_S) -> Stack:
+def _start(tmp: Path, upstream_timeout_s: int = UPSTREAM_TIMEOUT_S, workers: int = 1) -> Stack:
     upstream = RawUpstream().start()
     env = {
+        "BEHEST_WORKERS": str(workers),
         "BEHEST_UPSTREAM_TIMEOUT_S": str(upstream_timeout_s),
         "BEHEST_HEADER_TIMEOUT_S": str(HEADER_TIMEOUT_S),
         "BEHEST_BODY_TIMEOUT_S": str(BODY_TIMEOUT_S),
@@ -243,15 +244,28 @@ def test_a_slow_body_is_a_408_after_the_body_timeout(stack: Stack) -> None:
     assert BODY_TIMEOUT_S - 0.2 <= took < BODY_TIMEOUT_S + 1.5
 
 
+@pytest.mark.parametrize("workers", [1, 2])
 def test_sigterm_drains_streams_refuses_new_connections_and_flushes_usage(
-    tmp_path: Path,
+    tmp_path: Path, workers: int
 ) -> None:
-    stack = _start(tmp_path, upstream_timeout_s=30)  # the timeout bounds whole streams too
+    stack = _start(tmp_path, upstream_timeout_s=30, workers=workers)  # it bounds streams too
+    children = _children(stack.gateway.process.pid)
     try:
+        if workers > 1:
+            time.sleep(4 * 0.2)  # every worker's snapshot has the credentials (polled)
         _drain(stack)
     finally:
         stack.gateway.stop()
         stack.upstream.stop()
+    deadline = time.monotonic() + 5
+    while alive := [pid for pid in children if Path(f"/proc/{pid}").exists()]:
+        assert time.monotonic() < deadline, f"workers left running: {alive}"
+        time.sleep(0.05)
+
+
+def _children(pid: int) -> list[int]:
+    found = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return [int(child) for child in found]
 
 
 def _read_stream(stack: Stack) -> tuple[str, bytes]:

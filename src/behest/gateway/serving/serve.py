@@ -7,8 +7,11 @@ import ctypes
 import importlib
 import logging
 import multiprocessing
+import os
+import signal
 import socket
 import sys
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -169,12 +172,20 @@ def _serve_workers(settings: Settings, new_token: str | None) -> None:
     ]
     for worker in workers:
         worker.start()
+    signal.signal(signal.SIGTERM, lambda signum, _frame: _forward(workers, signum))
     try:
         for worker in workers:
             worker.join()
     except KeyboardInterrupt:
         for worker in workers:
             worker.terminate()
+
+
+def _forward(workers: Sequence[multiprocessing.process.BaseProcess], signum: int) -> None:
+    """SIGTERM to the parent (PID 1 in a container) drains every worker, each on its own."""
+    for worker in workers:
+        if worker.pid is not None and worker.is_alive():
+            os.kill(worker.pid, signum)
 
 
 def run_mock(provider: str, host: str, port: int, reply_words: int) -> None:
