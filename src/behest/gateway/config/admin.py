@@ -53,6 +53,7 @@ def api_key_json(record: ApiKeyRecord) -> dict[str, Any]:
         "prefix": record.prefix,
         "created_at": _iso(record.created_at),
         "revoked_at": _iso(record.revoked_at),
+        "last_used_at": _iso(record.last_used_at),
     }
 
 

@@ -76,6 +76,8 @@ def load_snapshot(
     version = db.config_version()
     credentials: dict[str, list[CredentialView]] = {}
     for record in db.all_credentials():
+        if record.settings.get("disabled") is True:  # kept, but routes nothing
+            continue
         try:
             view = CredentialView(
                 id=record.id,

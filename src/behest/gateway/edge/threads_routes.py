@@ -8,7 +8,6 @@ import orjson
 from aiohttp import web
 
 from behest.gateway.edge.context import read_body, services
-from behest.gateway.edge.cors import cors_headers
 from behest.gateway.edge.v1 import caller
 from behest.gateway.errors import AuthenticationFailed, GatewayError, InvalidRequest
 from behest.gateway.request.parse import load_object
@@ -111,10 +110,9 @@ async def message_page(request: web.Request, key: ThreadKey) -> dict[str, Any]:
     }
 
 
-async def _own(request: web.Request) -> tuple[ThreadKey, dict[str, str]]:
+async def _own(request: web.Request) -> ThreadKey:
     principal = await caller(request)
-    key = ThreadKey(principal.project_id, request.match_info["thread_id"], principal.user_id)
-    return key, cors_headers(request, principal.project_id)
+    return ThreadKey(principal.project_id, request.match_info["thread_id"], principal.user_id)
 
 
 def _admin_key(request: web.Request) -> ThreadKey:
@@ -139,26 +137,26 @@ async def create_thread(request: web.Request) -> web.StreamResponse:
     record = await threads(request).create(
         principal.project_id, principal.user_id, thread_id, metadata
     )
-    return json_response(thread_json(record), 201, cors_headers(request, principal.project_id))
+    return json_response(thread_json(record), 201)
 
 
 @routes.get("/v1/threads/{thread_id}")
 async def get_thread(request: web.Request) -> web.StreamResponse:
-    key, headers = await _own(request)
-    return json_response(thread_json(await threads(request).get(key)), headers=headers)
+    key = await _own(request)
+    return json_response(thread_json(await threads(request).get(key)))
 
 
 @routes.get("/v1/threads/{thread_id}/messages")
 async def list_messages(request: web.Request) -> web.StreamResponse:
-    key, headers = await _own(request)
-    return json_response(await message_page(request, key), headers=headers)
+    key = await _own(request)
+    return json_response(await message_page(request, key))
 
 
 @routes.delete("/v1/threads/{thread_id}")
 async def delete_thread(request: web.Request) -> web.StreamResponse:
-    key, headers = await _own(request)
+    key = await _own(request)
     await threads(request).delete(key)
-    return json_response(_deleted(key.thread_id), headers=headers)
+    return json_response(_deleted(key.thread_id))
 
 
 @routes.get("/admin/v1/projects/{project}/threads/{thread_id}")

@@ -38,7 +38,8 @@ Create a project and an API key, and add a provider credential:
     behest keys create <project id>
     behest credentials add <project id> --provider openai --api-key-env OPENAI_API_KEY
 
-(or start with --demo to get answers from a built-in mock provider, no key needed)
+(or start with --demo to get answers from a built-in mock provider, no key needed),
+or sign in to the dashboard at /dashboard with the admin token and do it there.
 """
 
 
@@ -138,7 +139,8 @@ def _serve_one(settings: Settings, foundation: Foundation | None = None) -> None
             ),
             flush=True,
         )
-    print(f"behest: listening on http://{settings.host}:{settings.port}", flush=True)
+    url = f"http://{settings.host}:{settings.port}"
+    print(f"behest: listening on {url} (dashboard: {url}/dashboard)", flush=True)
     web.run_app(
         _app(foundation),
         host=settings.host,
