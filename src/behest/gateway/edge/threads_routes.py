@@ -17,6 +17,7 @@ from behest.gateway.threads import MessageRecord, PageQuery, ThreadKey, ThreadRe
 routes = web.RouteTableDef()
 THREADS = web.AppKey("threads", ThreadService)
 _MAX_PAGE = 100
+_MAX_SEQ_DIGITS = 18  # a message seq is a 64-bit integer in the store
 
 
 def threads(request: web.Request) -> ThreadService:
@@ -65,19 +66,24 @@ def message_json(record: MessageRecord) -> dict[str, Any]:
     }
 
 
+def _is_number(value: str, max_digits: int) -> bool:
+    """ASCII digits only: ``str.isdigit`` also takes '²', which ``int`` refuses."""
+    return value.isascii() and value.isdigit() and len(value) <= max_digits
+
+
 def _cursor(request: web.Request, name: str) -> int | None:
     value = request.query.get(name)
     if not value:
         return None
     digits = value.removeprefix("msg_")
-    if not digits.isdigit():
+    if not _is_number(digits, _MAX_SEQ_DIGITS):
         raise InvalidRequest(f"'{name}' must be a message id such as msg_12.", param=name)
     return int(digits)
 
 
 def page_query(request: web.Request) -> PageQuery:
     limit = request.query.get("limit", "20")
-    if not limit.isdigit() or not 1 <= int(limit) <= _MAX_PAGE:
+    if not _is_number(limit, 3) or not 1 <= int(limit) <= _MAX_PAGE:
         raise InvalidRequest(f"'limit' must be an integer from 1 to {_MAX_PAGE}.", param="limit")
     order = request.query.get("order", "asc")
     if order not in ("asc", "desc"):
