@@ -226,4 +226,21 @@ def test_preflight_allows_sdk_headers_and_is_cached(apps: tuple[App, App], tenan
     assert int(headers["Access-Control-Max-Age"]) >= 600
     assert "Origin" in headers["Vary"]
     assert headers.get("Access-Control-Allow-Credentials") is None
-    json.dumps(dict(headers))
+
+
+def test_minting_is_for_servers_only_even_on_a_listed_origin(
+    apps: tuple[App, App], tenant: Tenant
+) -> None:
+    url = f"{tenant.gateway.url}/v1/auth/mint"
+    ask = {"Origin": apps[0].origin, "Access-Control-Request-Method": "POST"}
+    preflight = urllib.request.Request(url, method="OPTIONS", headers=ask)
+    with urllib.request.urlopen(preflight, timeout=10) as response:
+        assert response.headers.get("Access-Control-Allow-Origin") is None
+    minted = urllib.request.Request(
+        url,
+        data=json.dumps({"user_id": "u"}).encode(),
+        headers={"Origin": apps[0].origin, "Authorization": f"Bearer {tenant.api_key}"},
+    )
+    with urllib.request.urlopen(minted, timeout=10) as response:
+        assert response.status == 200
+        assert response.headers.get("Access-Control-Allow-Origin") is None

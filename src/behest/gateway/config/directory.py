@@ -114,7 +114,7 @@ def load_snapshot(
 
 def _project_view(record: ProjectRecord, credentials: tuple[CredentialView, ...]) -> ProjectView:
     try:
-        settings = ProjectSettings.from_dict(record.settings)
+        settings = ProjectSettings.stored(record.settings)
         return ProjectView(
             record,
             settings,

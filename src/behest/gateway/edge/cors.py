@@ -10,6 +10,8 @@ The origin decision:
   origin that some project lists, so a page can see its 401 and mint again.
 
 Never a wildcard, never ``Allow-Credentials``: the browser sends a bearer token, not cookies.
+``/v1/auth/mint`` is for servers only (it takes the project's key) and gets no CORS
+headers, so a page cannot mint even on a listed origin.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ _EXPOSE_HEADERS = (
 _MAX_AGE = "7200"  # Chromium's cap; Firefox allows a day
 _HEADER_LIST = re.compile(r"[A-Za-z0-9-]+(?:\s*,\s*[A-Za-z0-9-]+)*")
 PROJECT = web.RequestKey("cors_project", str)
+_SERVER_ONLY = frozenset({"/v1/auth/mint"})
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 routes = web.RouteTableDef()
@@ -44,7 +47,7 @@ def remember_project(request: web.Request, project_id: str) -> None:
 def cors_headers(request: web.Request) -> dict[str, str]:
     """The headers a response to ``request`` gets (empty unless the origin is allowed)."""
     origin = request.headers.get("Origin")
-    if not origin or not _allowed(request, origin):
+    if not origin or request.path in _SERVER_ONLY or not _allowed(request, origin):
         return {}
     return {
         "Access-Control-Allow-Origin": origin,
@@ -82,7 +85,7 @@ async def cors_middleware(request: web.Request, handler: Handler) -> web.StreamR
 @routes.options("/v1/{tail:.*}")
 async def preflight(request: web.Request) -> web.StreamResponse:
     origin = request.headers.get("Origin", "")
-    if not origin or not _allowed(request, origin):
+    if not origin or request.path in _SERVER_ONLY or not _allowed(request, origin):
         return web.Response(status=204, headers={"Vary": "Origin"})
     return web.Response(
         status=204,
