@@ -9,6 +9,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 GATEWAY = REPO / "src" / "behest" / "gateway"
+SDK = REPO / "src" / "behest" / "sdk"
 ARCHITECTURE = REPO / "docs" / "architecture.md"
 
 
@@ -48,3 +49,14 @@ def test_no_layer_imports_a_layer_above_it() -> None:
         timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _sdk_row() -> set[str]:
+    section = ARCHITECTURE.read_text().split("## Where things live", 1)[1]
+    row = next(line for line in section.splitlines() if "`behest/sdk/`" in line)
+    return set(re.findall(r"`([a-z_]+)`", row))
+
+
+def test_the_sdk_row_names_every_module_of_the_sdk() -> None:
+    modules = {p.stem for p in SDK.glob("*.py") if p.name != "__init__.py"}
+    assert modules - _sdk_row() == set(), "name these in docs/architecture.md's SDK row"

@@ -1,7 +1,7 @@
 """One real gateway wired to all three mock upstreams: OpenAI, Anthropic and Gemini.
 
 A project with one credential per provider (base URLs pointing at the mocks), so a
-model name picks the provider: ``CHAT_MODELS`` and ``EMBEDDING_MODEL``.
+model name picks the provider: ``CHAT_MODELS`` and ``EMBEDDING_MODELS``.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 import openai
 import pytest
@@ -22,8 +23,9 @@ CHAT_MODELS = {
     "gemini": "gemini-2.5-flash",
 }
 EMBEDDING_MODEL = "gemini-embedding-001"
+EMBEDDING_MODELS = {"openai": "text-embedding-3-small", "gemini": EMBEDDING_MODEL}
 _CREDENTIALS = {
-    "openai": ("/v1", ["gpt-4o-mini"]),
+    "openai": ("/v1", ["gpt-4o-mini", "text-embedding-3-small"]),
     "anthropic": ("", ["claude-sonnet-4-5"]),
     "gemini": ("", ["gemini-2.5-flash", EMBEDDING_MODEL]),
 }
@@ -49,6 +51,12 @@ class Gateway:
 
     def fault(self, provider: str, **fault: object) -> None:
         http("POST", f"{self.mocks[provider].url}/__mock__/faults", fault)
+
+    def last_request(self, provider: str) -> dict[str, Any]:
+        """The body the provider's mock last received, in its own API's shape."""
+        _, seen, _ = http("GET", f"{self.mocks[provider].url}/__mock__/last_request")
+        assert isinstance(seen, dict) and isinstance(seen["body"], dict), seen
+        return seen["body"]
 
 
 def _admin(gateway: Process, path: str, body: object) -> dict[str, object]:

@@ -10,6 +10,7 @@ with; only the edge turns it into ``{"error": {"message", "type", "param", "code
     ├── InvalidRequest                 400 invalid_request_error
     │   ├── PayloadTooLarge            413 invalid_request_error
     │   ├── HeadersTooLarge            431 invalid_request_error
+    │   ├── BodyTimeout                408 invalid_request_error (the body arrived too slowly)
     │   ├── GuardrailBlocked           400 invalid_request_error (code pii_detected / …)
     │   └── UnsupportedFeature         400 invalid_request_error (code unsupported_parameter)
     ├── AuthenticationFailed           401 authentication_error   (code invalid_api_key / …)
@@ -91,6 +92,11 @@ class PayloadTooLarge(InvalidRequest):
 class HeadersTooLarge(InvalidRequest):
     status = 431
     default_code = "headers_too_large"
+
+
+class BodyTimeout(InvalidRequest):
+    status = 408
+    default_code = "request_timeout"
 
 
 class GuardrailBlocked(InvalidRequest):

@@ -152,3 +152,13 @@ _WORDS = st.sampled_from(
 @given(st.lists(_WORDS, min_size=1, max_size=30).map(" ".join))
 def test_the_default_never_rewrites_names_places_and_identifiers(text: str) -> None:
     assert inspect_request(body(text), DEFAULT).body == body(text)
+
+
+def test_tool_arguments_keep_their_bytes_around_a_redacted_value() -> None:
+    arguments = '{"to":"jane.doe@mail.example.org",  "cc": ["x"], "note":"caf\\u00e9 \\"ok\\""}'
+    call = {"id": "c1", "type": "function", "function": {"name": "mail", "arguments": arguments}}
+    request = {"model": "m", "messages": [{"role": "assistant", "tool_calls": [call]}]}
+    result = inspect_request(request, DEFAULT)
+    sent = result.body["messages"][0]["tool_calls"][0]["function"]["arguments"]
+    assert sent == arguments.replace("jane.doe@mail.example.org", "<EMAIL_1>")
+    assert result.restorer is not None and result.restorer.restore_json_text(sent) == arguments

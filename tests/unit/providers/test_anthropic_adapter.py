@@ -257,6 +257,8 @@ def test_finish_reasons_are_openai_values() -> None:
         (413, "request_too_large", 413, False),
         (429, "rate_limit_error", 429, True),
         (500, "api_error", 500, True),
+        (502, "api_error", 502, True),
+        (503, "api_error", 503, True),
         (504, "timeout_error", 504, True),
         (529, "overloaded_error", 503, True),
     ],

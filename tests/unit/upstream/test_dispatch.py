@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Mapping
-from typing import Any, cast
+from typing import Any
 
 import orjson
 import pytest
@@ -32,10 +32,11 @@ OK = orjson.dumps(
 )
 
 
-class Scripted:
+class Scripted(Upstream):
     """Answers from a script per base URL: an int status, an exception, or a pause."""
 
     def __init__(self, script: Mapping[str, list[Any]]) -> None:
+        super().__init__()
         self.script = {url: list(steps) for url, steps in script.items()}
         self.calls: list[str] = []
 
@@ -64,7 +65,7 @@ async def _complete(upstream: Scripted, plan: Plan) -> Any:
     call = Call(
         "chat", "gpt-4o", {"model": "gpt-4o", "messages": [{"role": "user", "content": "x"}]}
     )
-    return await complete(cast(Upstream, upstream), call, plan)
+    return await complete(upstream, call, plan)
 
 
 FAST = {"max": 3, "base_ms": 1, "max_ms": 5}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import itertools
 import random
@@ -238,3 +239,18 @@ async def test_an_end_users_own_summary(db: Database) -> None:
         "cost_usd": 0.25,
     }
     assert summary["month"]["requests"] == 15 and summary["month"]["cost_usd"] == 3.75
+
+
+def test_csv_cells_a_spreadsheet_would_run_stay_text(db: Database) -> None:
+    """User ids and model names come from end users; a cell must never become a formula."""
+    hostile = ["=cmd|'/C calc'!A0", '=HYPERLINK("http://evil.example")', "+1", "-2", "@SUM(A1)"]
+    records = [
+        dataclasses.replace(record, project_id="proj_csv", user_id=value, model_served=value)
+        for record, value in zip(generated(len(hostile), 1), hostile, strict=True)
+    ]
+    db.insert_usage(records)
+    query = report_query("proj_csv", "user,model", "2024-01-01", "2024-01-03T23:00:00Z")
+    parsed = list(csv.DictReader(io.StringIO(report_csv(query, db.usage_report(query)))))
+    assert sorted(row["user"] for row in parsed) == sorted("'" + value for value in hostile)
+    assert all(row["model"] == row["user"] for row in parsed)
+    assert all(not row["requests"].startswith("'") for row in parsed)

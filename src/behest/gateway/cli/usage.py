@@ -38,7 +38,7 @@ def threads_sweep(args: argparse.Namespace) -> None:
     foundation = _foundation(args)
     retention = {}
     for project in foundation.db.list_projects():
-        days = ProjectSettings.from_dict(project.settings).thread_retention_days
+        days = ProjectSettings.stored(project.settings).thread_retention_days
         if days:
             retention[project.id] = days
     deleted = asyncio.run(ThreadService(foundation.db).sweep(retention))

@@ -38,7 +38,7 @@ def project_json(record: ProjectRecord) -> dict[str, Any]:
         "id": record.id,
         "object": "project",
         "name": record.name,
-        "settings": ProjectSettings.from_dict(record.settings).to_dict(),
+        "settings": ProjectSettings.stored(record.settings).to_dict(),
         "created_at": _iso(record.created_at),
         "updated_at": _iso(record.updated_at),
     }
@@ -53,6 +53,7 @@ def api_key_json(record: ApiKeyRecord) -> dict[str, Any]:
         "prefix": record.prefix,
         "created_at": _iso(record.created_at),
         "revoked_at": _iso(record.revoked_at),
+        "last_used_at": _iso(record.last_used_at),
     }
 
 
@@ -113,7 +114,7 @@ class AdminService:
     def update_project(self, project_id: str, data: dict[str, Any]) -> dict[str, Any]:
         current = self.db.get_project(project_id)
         name = _text(data, "name") if "name" in data else None
-        settings = ProjectSettings.from_dict(current.settings).merged(_settings(data)).to_dict()
+        settings = ProjectSettings.stored(current.settings).merged(_settings(data)).to_dict()
         return project_json(self.db.update_project(project_id, name=name, settings=settings))
 
     def delete_project(self, project_id: str) -> None:

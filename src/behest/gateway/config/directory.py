@@ -78,6 +78,8 @@ def load_snapshot(
     version = db.config_version()
     credentials: dict[str, list[CredentialView]] = {}
     for record in db.all_credentials():
+        if record.settings.get("disabled") is True:  # kept, but routes nothing
+            continue
         try:
             view = CredentialView(
                 id=record.id,
@@ -114,7 +116,7 @@ def load_snapshot(
 
 def _project_view(record: ProjectRecord, credentials: tuple[CredentialView, ...]) -> ProjectView:
     try:
-        settings = ProjectSettings.from_dict(record.settings)
+        settings = ProjectSettings.stored(record.settings)
         return ProjectView(
             record,
             settings,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -11,6 +13,7 @@ from behest.gateway.guard import GuardPolicy
 from behest.gateway.limits import LimitPolicy
 from behest.gateway.routing.policy import RoutingPolicy
 
+log = logging.getLogger("behest.config")
 _OPAQUE_SECTIONS = (
     "limits",
     "guard",
@@ -42,6 +45,18 @@ class ProjectSettings:
     load_balance: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
+    def stored(cls, data: dict[str, Any]) -> ProjectSettings:
+        """Settings read back from the store: origins written before they were checked and
+        that no browser can send are left out (and logged), not a reason to refuse the rest."""
+        origins = data.get("cors_origins")
+        if isinstance(origins, list | tuple):
+            kept = [o for o in origins if isinstance(o, str) and _is_origin(o)]
+            if len(kept) != len(origins):
+                log.warning("ignoring stored cors_origins that are not origins: %r", origins)
+            data = {**data, "cors_origins": kept}
+        return cls.from_dict(data)
+
+    @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ProjectSettings:
         unknown = set(data) - set(cls.__dataclass_fields__)
         if unknown:
@@ -49,7 +64,7 @@ class ProjectSettings:
         settings = cls(
             allow_api_key_access=_bool(data, "allow_api_key_access", False),
             jwt_ttl_s=_ttl(data.get("jwt_ttl_s", 900)),
-            cors_origins=tuple(_str_list(data, "cors_origins")),
+            cors_origins=tuple(_origin(o) for o in _str_list(data, "cors_origins")),
             aliases=_str_map(data, "aliases"),
             thread_retention_days=_optional_days(data.get("thread_retention_days")),
             default_model=data.get("default_model"),
@@ -98,6 +113,30 @@ def _str_list(data: dict[str, Any], name: str) -> list[str]:
     if not isinstance(value, list | tuple) or not all(isinstance(item, str) for item in value):
         raise InvalidRequest(f"{name} must be a list of strings.", param=name)
     return list(value)
+
+
+_ORIGIN = re.compile(r"(https?)://([a-z0-9.-]+|\[[0-9a-f:.]+\])(:\d{1,5})?")
+
+
+def _normal_origin(value: str) -> str:
+    return value.strip().lower().removesuffix("/")
+
+
+def _is_origin(value: str) -> bool:
+    return _ORIGIN.fullmatch(_normal_origin(value)) is not None
+
+
+def _origin(value: str) -> str:
+    """An origin as browsers send it: ``scheme://host[:port]``, lower case, no path; never
+    ``*`` or ``null`` (which any sandboxed frame or local file sends)."""
+    origin = _normal_origin(value)
+    if not _ORIGIN.fullmatch(origin):
+        raise InvalidRequest(
+            f"cors_origins: {value!r} is not an origin; write scheme://host[:port], "
+            "e.g. https://app.example.com (no path, no wildcard, not null).",
+            param="cors_origins",
+        )
+    return origin
 
 
 def _str_map(data: dict[str, Any], name: str) -> dict[str, str]:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 from functools import cache
 
 from aiohttp import web
 
-from behest.gateway.errors import PayloadTooLarge
+from behest.gateway.errors import BodyTimeout, PayloadTooLarge
 from behest.gateway.runtime.services import Services
 
 SERVICES = web.AppKey("services", Services)
@@ -46,10 +47,16 @@ def _parsed(networks: tuple[str, ...]) -> tuple[ipaddress.IPv4Network | ipaddres
 
 
 async def read_body(request: web.Request) -> bytes:
-    limit = services(request).settings.max_body_bytes
+    settings = services(request).settings
+    limit = settings.max_body_bytes
     if request.content_length is not None and request.content_length > limit:
         raise PayloadTooLarge(f"The request body is larger than {limit} bytes.")
     try:
-        return await request.read()
+        async with asyncio.timeout(settings.body_timeout_s):
+            return await request.read()
     except web.HTTPRequestEntityTooLarge as exc:
         raise PayloadTooLarge(f"The request body is larger than {limit} bytes.") from exc
+    except TimeoutError as exc:  # a slow-loris body
+        raise BodyTimeout(
+            f"The request body did not arrive within {settings.body_timeout_s:g} s."
+        ) from exc

@@ -27,13 +27,14 @@ def _op(
     body: str | None = None,
     ok: str = "200",
     schema: str | None = None,
-    stream: bool = False,
+    text: str | None = None,
+    params: tuple[dict[str, Any], ...] = (),
 ) -> dict[str, Any]:
     content: dict[str, Any] = {
         "application/json": {"schema": _ref(schema) if schema else _OPEN_OBJECT}
     }
-    if stream:
-        content["text/event-stream"] = {"schema": {"type": "string"}}
+    if text:  # a text alternative: the SSE stream, a CSV report
+        content[text] = {"schema": {"type": "string"}}
     operation: dict[str, Any] = {
         "summary": summary,
         "tags": [tag],
@@ -41,12 +42,40 @@ def _op(
     }
     if security:
         operation["security"] = [{security: []}]
+    if params:
+        operation["parameters"] = list(params)
     if body:
         operation["requestBody"] = {
             "required": True,
             "content": {"application/json": {"schema": _ref(body)}},
         }
     return operation
+
+
+def _param(where: str, name: str, **schema: Any) -> dict[str, Any]:
+    return {"in": where, "name": name, "required": False, "schema": {"type": "string", **schema}}
+
+
+_ID = {"maxLength": 256, "pattern": "^[\\x21-\\x7e]+$"}  # printable, as check_id wants
+_CALL_HEADERS = (  # what /v1 calls read besides Authorization
+    _param("header", "X-End-User-Id", **_ID),
+    _param("header", "X-Session-Id", **_ID),
+    _param("header", "X-Thread-Id", **_ID),
+    _param("header", "X-Request-Id", maxLength=128),
+)
+_PAGE = (
+    _param("query", "limit", pattern="^[0-9]{1,3}$"),
+    _param("query", "order", enum=["asc", "desc"]),
+    _param("query", "after", pattern="^(msg_)?[0-9]+$"),
+    _param("query", "before", pattern="^(msg_)?[0-9]+$"),
+)
+_REPORT = (
+    _param("query", "group_by"),
+    _param("query", "start", format="date"),
+    _param("query", "end", format="date"),
+    _param("query", "format", enum=["json", "csv"]),
+)
+_LIMIT_FILTERS = tuple(_param("query", name) for name in ("user_id", "ip", "credential_id", "tier"))
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -72,13 +101,22 @@ def _paths() -> dict[str, Any]:
                 "v1",
                 user,
                 body="ChatRequest",
-                stream=True,
+                text="text/event-stream",
+                params=_CALL_HEADERS,
             )
         },
-        "/v1/embeddings": {"post": _op("Create embeddings", "v1", user, body="EmbeddingsRequest")},
+        "/v1/embeddings": {
+            "post": _op(
+                "Create embeddings", "v1", user, body="EmbeddingsRequest", params=_CALL_HEADERS
+            )
+        },
         "/v1/moderations": {
             "post": _op(
-                "Classify text for policy violations", "v1", user, body="ModerationsRequest"
+                "Classify text for policy violations",
+                "v1",
+                user,
+                body="ModerationsRequest",
+                params=_CALL_HEADERS,
             )
         },
         "/v1/models": {"get": _op("Models this project can use", "v1", user, schema="ModelList")},
@@ -128,7 +166,9 @@ def _paths() -> dict[str, Any]:
             "delete": _op("Delete a provider credential", "admin", admin),
         },
         "/admin/v1/projects/{project}/limits": {
-            "get": _op("Current use of each limit and budget", "admin", admin)
+            "get": _op(
+                "Current use of each limit and budget", "admin", admin, params=_LIMIT_FILTERS
+            )
         },
         "/admin/v1/projects/{project}/breakers": {
             "get": _op("This process's circuit breakers for the project", "admin", admin)
@@ -164,6 +204,7 @@ def _thread_and_usage_paths(user: str, admin: str) -> dict[str, Any]:
                 "threads",
                 user,
                 schema="MessageList",
+                params=_PAGE,
             )
         },
         thread: {
@@ -171,7 +212,13 @@ def _thread_and_usage_paths(user: str, admin: str) -> dict[str, Any]:
             "delete": _op("Delete any thread of the project", "admin", admin),
         },
         thread + "/messages": {
-            "get": _op("Any thread's messages (paginated)", "admin", admin, schema="MessageList")
+            "get": _op(
+                "Any thread's messages (paginated)",
+                "admin",
+                admin,
+                schema="MessageList",
+                params=_PAGE,
+            )
         },
         "/v1/usage": {"get": _op("Your own tokens and cost today and this month", "usage", user)},
         "/admin/v1/projects/{project}/usage": {
@@ -179,6 +226,8 @@ def _thread_and_usage_paths(user: str, admin: str) -> dict[str, Any]:
                 "Cost and tokens grouped by model, user, day (group_by, start, end, format=csv)",
                 "admin",
                 admin,
+                text="text/csv",
+                params=_REPORT,
             )
         },
     }
@@ -194,6 +243,24 @@ def _schemas() -> dict[str, Any]:
         }
 
     text = {"type": "string"}
+    name = {"type": "string", "minLength": 1, "maxLength": 256, "pattern": "^[^\\x00-\\x1f]+$"}
+    role = ["assistant", "developer", "function", "system", "tool", "user"]
+    message = obj(["role"], role={"enum": role})
+    inputs = {"anyOf": [text, {"type": "array", "items": text}]}
+    settings = {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "allow_api_key_access": {"type": "boolean"},
+            "jwt_ttl_s": {"type": "integer", "minimum": 30, "maximum": 24 * 3600},
+            "cors_origins": {"type": "array", "items": text},
+            "aliases": {"type": "object", "additionalProperties": text},
+            "thread_retention_days": {"type": ["integer", "null"], "minimum": 1},
+            "limits": _OPEN_OBJECT,
+            "guard": _OPEN_OBJECT,
+            "price_overrides": _OPEN_OBJECT,
+        },
+    }
     return {
         "Error": obj(
             ["error"],
@@ -207,10 +274,10 @@ def _schemas() -> dict[str, Any]:
         ),
         "MintRequest": obj(
             ["user_id"],
-            user_id=text,
-            session_id=text,
-            tier=text,
-            expires_in={"type": "integer", "minimum": 30},
+            user_id=name,
+            session_id=name,
+            tier=name,
+            expires_in={"type": "integer", "minimum": 30, "maximum": 24 * 3600},
         ),
         "MintResponse": obj(
             ["access_token", "token_type", "expires_in", "session_id"],
@@ -221,23 +288,23 @@ def _schemas() -> dict[str, Any]:
         ),
         "ChatRequest": obj(
             ["model", "messages"],
-            model=text,
-            messages={"type": "array", "items": _OPEN_OBJECT},
+            model=name,
+            messages={"type": "array", "minItems": 1, "items": message},
             stream={"type": "boolean"},
         ),
-        "EmbeddingsRequest": obj(["model", "input"], model=text, input={}),
-        "ModerationsRequest": obj(["input"], model=text, input={}),
+        "EmbeddingsRequest": obj(["model", "input"], model=name, input=inputs),
+        "ModerationsRequest": obj(["input"], model=name, input=inputs),
         "ModelList": obj(
             ["object", "data"],
             object={"const": "list"},
             data={"type": "array", "items": obj(["id", "object"], id=text, object=text)},
         ),
-        "ProjectCreate": obj(["name"], name=text, settings=_OPEN_OBJECT),
-        "ProjectUpdate": obj([], name=text, settings=_OPEN_OBJECT),
+        "ProjectCreate": obj(["name"], name=name, settings=settings),
+        "ProjectUpdate": obj([], name=name, settings=settings),
         "KeyCreate": obj([], name=text),
         "CredentialCreate": obj(
             ["provider"],
-            provider=text,
+            provider=name,
             name=text,
             base_url=text,
             api_key=text,
@@ -252,7 +319,9 @@ def _schemas() -> dict[str, Any]:
             models={"type": "array", "items": text},
             settings=_OPEN_OBJECT,
         ),
-        "ThreadCreate": obj([], id=text, metadata=_OPEN_OBJECT),
+        "ThreadCreate": obj(
+            [], id={"type": "string", "pattern": "^[A-Za-z0-9_.:-]{1,128}$"}, metadata=_OPEN_OBJECT
+        ),
         "Thread": obj(
             ["id", "object"],
             id=text,

@@ -26,7 +26,8 @@ PARSER_LIMITS: dict[str, Any] = {"max_line_size": 64 * 1024, "max_field_size": 6
 
 def build_web_app(parts: Services) -> web.Application:
     app = web.Application(
-        middlewares=[errors_middleware], client_max_size=parts.settings.max_body_bytes
+        middlewares=[cors.cors_middleware, errors_middleware],
+        client_max_size=parts.settings.max_body_bytes,
     )
     app[SERVICES] = parts
     tables = (

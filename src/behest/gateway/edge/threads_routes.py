@@ -8,7 +8,6 @@ import orjson
 from aiohttp import web
 
 from behest.gateway.edge.context import read_body, services
-from behest.gateway.edge.cors import cors_headers
 from behest.gateway.edge.v1 import caller
 from behest.gateway.errors import AuthenticationFailed, GatewayError, InvalidRequest
 from behest.gateway.request.parse import load_object
@@ -18,6 +17,7 @@ from behest.gateway.threads import MessageRecord, PageQuery, ThreadKey, ThreadRe
 routes = web.RouteTableDef()
 THREADS = web.AppKey("threads", ThreadService)
 _MAX_PAGE = 100
+_MAX_SEQ_DIGITS = 18  # a message seq is a 64-bit integer in the store
 
 
 def threads(request: web.Request) -> ThreadService:
@@ -66,19 +66,24 @@ def message_json(record: MessageRecord) -> dict[str, Any]:
     }
 
 
+def _is_number(value: str, max_digits: int) -> bool:
+    """ASCII digits only: ``str.isdigit`` also takes '²', which ``int`` refuses."""
+    return value.isascii() and value.isdigit() and len(value) <= max_digits
+
+
 def _cursor(request: web.Request, name: str) -> int | None:
     value = request.query.get(name)
     if not value:
         return None
     digits = value.removeprefix("msg_")
-    if not digits.isdigit():
+    if not _is_number(digits, _MAX_SEQ_DIGITS):
         raise InvalidRequest(f"'{name}' must be a message id such as msg_12.", param=name)
     return int(digits)
 
 
 def page_query(request: web.Request) -> PageQuery:
     limit = request.query.get("limit", "20")
-    if not limit.isdigit() or not 1 <= int(limit) <= _MAX_PAGE:
+    if not _is_number(limit, 3) or not 1 <= int(limit) <= _MAX_PAGE:
         raise InvalidRequest(f"'limit' must be an integer from 1 to {_MAX_PAGE}.", param="limit")
     order = request.query.get("order", "asc")
     if order not in ("asc", "desc"):
@@ -105,10 +110,9 @@ async def message_page(request: web.Request, key: ThreadKey) -> dict[str, Any]:
     }
 
 
-async def _own(request: web.Request) -> tuple[ThreadKey, dict[str, str]]:
+async def _own(request: web.Request) -> ThreadKey:
     principal = await caller(request)
-    key = ThreadKey(principal.project_id, request.match_info["thread_id"], principal.user_id)
-    return key, cors_headers(request, principal.project_id)
+    return ThreadKey(principal.project_id, request.match_info["thread_id"], principal.user_id)
 
 
 def _admin_key(request: web.Request) -> ThreadKey:
@@ -133,26 +137,26 @@ async def create_thread(request: web.Request) -> web.StreamResponse:
     record = await threads(request).create(
         principal.project_id, principal.user_id, thread_id, metadata
     )
-    return json_response(thread_json(record), 201, cors_headers(request, principal.project_id))
+    return json_response(thread_json(record), 201)
 
 
 @routes.get("/v1/threads/{thread_id}")
 async def get_thread(request: web.Request) -> web.StreamResponse:
-    key, headers = await _own(request)
-    return json_response(thread_json(await threads(request).get(key)), headers=headers)
+    key = await _own(request)
+    return json_response(thread_json(await threads(request).get(key)))
 
 
 @routes.get("/v1/threads/{thread_id}/messages")
 async def list_messages(request: web.Request) -> web.StreamResponse:
-    key, headers = await _own(request)
-    return json_response(await message_page(request, key), headers=headers)
+    key = await _own(request)
+    return json_response(await message_page(request, key))
 
 
 @routes.delete("/v1/threads/{thread_id}")
 async def delete_thread(request: web.Request) -> web.StreamResponse:
-    key, headers = await _own(request)
+    key = await _own(request)
     await threads(request).delete(key)
-    return json_response(_deleted(key.thread_id), headers=headers)
+    return json_response(_deleted(key.thread_id))
 
 
 @routes.get("/admin/v1/projects/{project}/threads/{thread_id}")

@@ -13,7 +13,6 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from behest.gateway.edge.context import SERVICES, services
-from behest.gateway.edge.cors import cors_headers
 from behest.gateway.edge.threads_routes import THREADS, authorize_admin, json_response
 from behest.gateway.edge.v1 import caller
 from behest.gateway.errors import GatewayError, InvalidRequest, NotFound
@@ -37,7 +36,7 @@ def usage(request: web.Request) -> UsageService:
 async def own_usage(request: web.Request) -> web.StreamResponse:
     principal = await caller(request)
     summary = await usage(request).summary(principal.project_id, principal.user_id)
-    return json_response(summary, headers=cors_headers(request, principal.project_id))
+    return json_response(summary)
 
 
 @routes.get("/admin/v1/projects/{project}/usage")

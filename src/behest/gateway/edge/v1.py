@@ -11,7 +11,7 @@ from aiohttp import web
 from behest.gateway.auth.principal import Principal
 from behest.gateway.auth.tokens import Claims
 from behest.gateway.edge.context import client_ip, read_body, services
-from behest.gateway.edge.cors import cors_headers
+from behest.gateway.edge.cors import cors_headers, remember_project
 from behest.gateway.edge.errors import REQUEST_ID
 from behest.gateway.edge.streaming import write_stream
 from behest.gateway.errors import AuthenticationFailed, InvalidRequest
@@ -33,12 +33,14 @@ def json_response(reply: JsonReply, headers: dict[str, str]) -> web.Response:
 
 
 async def caller(request: web.Request) -> Principal:
-    return await services(request).authenticator.caller(
+    principal = await services(request).authenticator.caller(
         request.headers.get("Authorization"),
         end_user=request.headers.get("X-End-User-Id"),
         session=request.headers.get("X-Session-Id"),
         ip=client_ip(request),
     )
+    remember_project(request, principal.project_id)
+    return principal
 
 
 async def _proxy(request: web.Request, operation: Operation) -> web.StreamResponse:
@@ -48,9 +50,9 @@ async def _proxy(request: web.Request, operation: Operation) -> web.StreamRespon
     if thread_id:
         call.metadata["thread_id"] = thread_id
     reply = await services(request).pipeline.handle(principal, call)
-    headers = {"x-request-id": call.request_id, **cors_headers(request, principal.project_id)}
+    headers = {"x-request-id": call.request_id}
     if isinstance(reply, StreamReply):
-        return await write_stream(request, reply, headers)
+        return await write_stream(request, reply, headers | cors_headers(request))
     return json_response(reply, headers)
 
 
@@ -73,7 +75,7 @@ async def moderations(request: web.Request) -> web.StreamResponse:
 async def models(request: web.Request) -> web.StreamResponse:
     principal = await caller(request)
     reply = services(request).pipeline.list_models(principal)
-    return json_response(reply, cors_headers(request, principal.project_id))
+    return json_response(reply, {})
 
 
 @routes.post("/v1/auth/mint")

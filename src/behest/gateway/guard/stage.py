@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import partial
@@ -18,6 +19,7 @@ from behest.gateway.guard.redaction import Redactor
 from behest.gateway.guard.restore import Restorer
 from behest.gateway.guard.secrets import detect_secrets
 
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"(\s*:)?', re.DOTALL)
 _USER_CONTROLLED = frozenset({"user", "tool", "function"})
 _OUTCOME_ORDER = ("none", "detect", "redact", "block")
 
@@ -128,28 +130,36 @@ def _find_all(text: str, policy: GuardPolicy) -> tuple[Finding, ...]:
 def _redact(text: _Text, policy: GuardPolicy, redactor: Redactor, key: _ScanKey) -> str:
     if text.is_json:
         try:
-            parsed = json.loads(text.value)
+            json.loads(text.value)
         except ValueError:
             pass
         else:
-            redacted = _redact_json(parsed, policy, redactor, key)
-            return json.dumps(redacted, ensure_ascii=False)
+            return _redact_json_text(text.value, policy, redactor, key)
     return _redact_str(text.value, policy, redactor, key)
+
+
+def _redact_json_text(text: str, policy: GuardPolicy, redactor: Redactor, key: _ScanKey) -> str:
+    """Valid JSON text with its string values redacted in place: keys, spacing and every
+    value without a finding keep their bytes, so the model sees the client's own JSON."""
+    pieces: list[str] = []
+    cursor = 0
+    for match in _JSON_STRING.finditer(text):
+        if match.group(1) is not None:  # an object key
+            continue
+        value = json.loads(match.group())
+        redacted = _redact_str(value, policy, redactor, key)
+        if redacted != value:
+            pieces += [text[cursor : match.start()], json.dumps(redacted, ensure_ascii=False)]
+            cursor = match.end()
+    if not pieces:
+        return text
+    pieces.append(text[cursor:])
+    return "".join(pieces)
 
 
 def _redact_str(value: str, policy: GuardPolicy, redactor: Redactor, key: _ScanKey) -> str:
     findings = _FINDINGS.get(value, key, partial(_find_all, policy=policy))
     return redactor.apply(value, findings) if findings else value
-
-
-def _redact_json(value: Any, policy: GuardPolicy, redactor: Redactor, key: _ScanKey) -> Any:
-    if isinstance(value, str):
-        return _redact_str(value, policy, redactor, key)
-    if isinstance(value, list):
-        return [_redact_json(v, policy, redactor, key) for v in value]
-    if isinstance(value, dict):
-        return {k: _redact_json(v, policy, redactor, key) for k, v in value.items()}
-    return value
 
 
 def _injection(texts: list[_Text], policy: GuardPolicy) -> tuple[float, tuple[str, ...]] | None:

@@ -59,7 +59,23 @@ def rejection(plan: Plan, kind: int, index: int, wait: float) -> GatewayError:
         f"Rate limit reached for {layer.name}: limit {limit}, requested {amount}. "
         f"Please try again in {format_duration(wait)}."
     )
-    return RateLimited(message, headers=_retry_headers(wait, retry=True))
+    return RateLimited(
+        message, headers=_retry_headers(wait, retry=True) | _rate_state(layer, limit, wait)
+    )
+
+
+def _rate_state(layer: Layer, limit: int, wait: float) -> dict[str, str]:
+    """The refused layer's ``x-ratelimit-*``, as OpenAI sends them on a 429. Only a requests
+    layer's remaining is known here: a request that did not fit one more left none."""
+    if layer.unit not in ("requests", "tokens"):
+        return {}
+    headers = {
+        f"x-ratelimit-limit-{layer.unit}": str(limit),
+        f"x-ratelimit-reset-{layer.unit}": format_duration(wait),
+    }
+    if layer.unit == "requests":
+        headers["x-ratelimit-remaining-requests"] = "0"
+    return headers
 
 
 def unavailable() -> LimiterUnavailable:

@@ -82,7 +82,7 @@ def _check_messages(messages: Any) -> None:
         if not isinstance(message, dict):
             raise InvalidRequest(f"'{param}' must be an object.", param=param)
         role = message.get("role")
-        if role not in _ROLES:
+        if not isinstance(role, str) or role not in _ROLES:  # a list or object is unhashable
             raise InvalidRequest(
                 f"'{param}.role' must be one of {', '.join(sorted(_ROLES))}.", param=f"{param}.role"
             )

@@ -27,10 +27,24 @@ class Retries:
 
 @dataclass(frozen=True, slots=True)
 class Timeouts:
-    connect_s: float = 10.0  # TCP + TLS to the provider
-    first_byte_s: float = 300.0  # request sent → response headers
-    idle_s: float = 300.0  # between two reads of the body or stream
-    total_s: float = 600.0  # the whole request: every attempt, backoff and the stream
+    """None: the server's own (``BEHEST_UPSTREAM_CONNECT_TIMEOUT_S``, else
+    ``BEHEST_UPSTREAM_TIMEOUT_S``)."""
+
+    connect_s: float | None = None  # TCP + TLS to the provider
+    first_byte_s: float | None = None  # request sent → response headers (and first chunk)
+    idle_s: float | None = None  # between two reads of the body or stream
+    total_s: float | None = None  # the whole request: every attempt, backoff and the stream
+
+    def over(self, base: Timeouts) -> Timeouts:
+        """These timeouts, each unset one taken from ``base``."""
+        if self == Timeouts():
+            return base
+        return Timeouts(
+            self.connect_s if self.connect_s is not None else base.connect_s,
+            self.first_byte_s if self.first_byte_s is not None else base.first_byte_s,
+            self.idle_s if self.idle_s is not None else base.idle_s,
+            self.total_s if self.total_s is not None else base.total_s,
+        )
 
 
 @dataclass(frozen=True, slots=True)

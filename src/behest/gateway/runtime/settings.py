@@ -35,6 +35,10 @@ class Settings:
     admin_token: str = ""
     max_body_bytes: int = 8 * 1024 * 1024
     max_header_bytes: int = 16 * 1024  # all header lines together; more is a JSON 431
+    # a connection whose request headers are not complete (slow-loris), or that sits idle
+    # between keep-alive requests, is closed after this many seconds
+    header_timeout_s: float = 75.0  # aiohttp's own default; above load balancers' idle timeouts
+    body_timeout_s: float = 30.0  # the whole request body, from the end of the headers
     upstream_timeout_s: float = 600.0
     upstream_connect_timeout_s: float = 10.0
     config_poll_s: float = 1.0
@@ -60,6 +64,8 @@ class Settings:
             admin_token=_env("ADMIN_TOKEN"),
             max_body_bytes=_env_int("MAX_BODY_BYTES", 8 * 1024 * 1024),
             max_header_bytes=_env_int("MAX_HEADER_BYTES", 16 * 1024),
+            header_timeout_s=float(_env_int("HEADER_TIMEOUT_S", 75)),
+            body_timeout_s=float(_env_int("BODY_TIMEOUT_S", 30)),
             upstream_timeout_s=float(_env_int("UPSTREAM_TIMEOUT_S", 600)),
             config_poll_s=float(_env("CONFIG_POLL_S", "1.0")),
             log_level=_env("LOG_LEVEL", "INFO").upper(),

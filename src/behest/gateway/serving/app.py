@@ -10,9 +10,12 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
+from behest.gateway import dashboard
 from behest.gateway.auth.api_keys import VerifiedKeyCache
+from behest.gateway.auth.key_use import flush_forever
 from behest.gateway.config.directory import Directory
 from behest.gateway.edge import usage_routes
+from behest.gateway.edge.context import client_ip
 from behest.gateway.edge.server import build_web_app
 from behest.gateway.limits import build_limiter
 from behest.gateway.pipeline import Pipeline
@@ -65,17 +68,20 @@ def warm_catalog(catalog: Catalog) -> None:
 def build_app(foundation: Foundation) -> web.Application:
     parts = build_services(foundation)
     app = build_web_app(parts)
+    dashboard.install(app, parts, client_ip)
 
     async def lifespan(_app: web.Application) -> AsyncIterator[None]:
         await parts.upstream.start()
         poller = asyncio.create_task(parts.directory.poll(parts.settings.config_poll_s))
+        key_use = asyncio.create_task(flush_forever(parts.authenticator.key_use, foundation.db))
         # the price table loads in the background, so start-up does not wait for it
         warm = asyncio.create_task(asyncio.to_thread(warm_catalog, parts.pipeline.catalog))
         yield
         await warm
-        poller.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await poller
+        for task in (poller, key_use):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         await parts.upstream.close()
         await parts.pipeline.limiter.aclose()
         foundation.db.close()

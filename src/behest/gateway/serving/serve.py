@@ -7,8 +7,11 @@ import ctypes
 import importlib
 import logging
 import multiprocessing
+import os
+import signal
 import socket
 import sys
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -20,6 +23,9 @@ from behest.gateway.runtime.settings import Settings
 from behest.gateway.serving.app import build_app
 
 log = logging.getLogger("behest")
+# SIGTERM: the listening socket closes at once; requests in flight (streams too) get this
+# long to finish before they are cancelled; then usage is flushed and the process exits.
+DRAIN_TIMEOUT_S = 10.0
 
 FIRST_START = """\
 behest: first start. The admin token (shown once; also saved to {path}):
@@ -32,7 +38,8 @@ Create a project and an API key, and add a provider credential:
     behest keys create <project id>
     behest credentials add <project id> --provider openai --api-key-env OPENAI_API_KEY
 
-(or start with --demo to get answers from a built-in mock provider, no key needed)
+(or start with --demo to get answers from a built-in mock provider, no key needed),
+or sign in to the dashboard at /dashboard with the admin token and do it there.
 """
 
 
@@ -132,7 +139,8 @@ def _serve_one(settings: Settings, foundation: Foundation | None = None) -> None
             ),
             flush=True,
         )
-    print(f"behest: listening on http://{settings.host}:{settings.port}", flush=True)
+    url = f"http://{settings.host}:{settings.port}"
+    print(f"behest: listening on {url} (dashboard: {url}/dashboard)", flush=True)
     web.run_app(
         _app(foundation),
         host=settings.host,
@@ -141,7 +149,8 @@ def _serve_one(settings: Settings, foundation: Foundation | None = None) -> None
         print=None,
         handler_cancellation=True,
         reuse_port=settings.workers > 1,
-        shutdown_timeout=10,
+        shutdown_timeout=DRAIN_TIMEOUT_S,
+        keepalive_timeout=settings.header_timeout_s,
         **PARSER_LIMITS,
     )
 
@@ -165,12 +174,20 @@ def _serve_workers(settings: Settings, new_token: str | None) -> None:
     ]
     for worker in workers:
         worker.start()
+    signal.signal(signal.SIGTERM, lambda signum, _frame: _forward(workers, signum))
     try:
         for worker in workers:
             worker.join()
     except KeyboardInterrupt:
         for worker in workers:
             worker.terminate()
+
+
+def _forward(workers: Sequence[multiprocessing.process.BaseProcess], signum: int) -> None:
+    """SIGTERM to the parent (PID 1 in a container) drains every worker, each on its own."""
+    for worker in workers:
+        if worker.pid is not None and worker.is_alive():
+            os.kill(worker.pid, signum)
 
 
 def run_mock(provider: str, host: str, port: int, reply_words: int) -> None:

@@ -6,6 +6,7 @@ import asyncio
 import hmac
 
 from behest.gateway.auth import api_keys
+from behest.gateway.auth.key_use import KeyUse
 from behest.gateway.auth.principal import Principal
 from behest.gateway.config.directory import Directory, ProjectView
 from behest.gateway.errors import AuthenticationFailed
@@ -40,8 +41,9 @@ def check_id(value: str, name: str) -> str:
 
 
 class Authenticator:
-    def __init__(self, directory: Directory) -> None:
+    def __init__(self, directory: Directory, key_use: KeyUse | None = None) -> None:
         self._directory = directory
+        self.key_use = key_use or KeyUse()
 
     async def api_key(self, token: str) -> tuple[ApiKeyRecord, ProjectView]:
         """A live API key and its project; Argon2 runs only on a cache miss, off the loop."""
@@ -62,6 +64,7 @@ class Authenticator:
         project = snapshot.projects.get(record.project_id)
         if project is None:
             raise AuthenticationFailed("The API key's project no longer exists.")
+        self.key_use.seen(record.id)
         return record, project
 
     def access_token(self, token: str, ip: str) -> Principal:

@@ -6,12 +6,12 @@ learn that their cached configuration is stale.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Column, Connection, Engine, Table, delete, insert, select, update
+from sqlalchemy import Column, Connection, Engine, Table, delete, insert, or_, select, update
 from sqlalchemy.engine import Row
 
 from behest.gateway.errors import NotFound
@@ -62,6 +62,7 @@ def _api_key(row: Row[Any]) -> ApiKeyRecord:
         row.secret_hash,
         _aware(row.created_at),
         _maybe_aware(row.revoked_at),
+        _maybe_aware(row.last_used_at),
     )
 
 
@@ -183,6 +184,21 @@ class AdminQueries:
     def all_api_keys(self) -> list[ApiKeyRecord]:
         with self.engine.connect() as connection:
             return [_api_key(row) for row in connection.execute(select(tables.api_keys))]
+
+    def touch_api_keys(self, uses: Mapping[str, datetime]) -> None:
+        """Moves each key's ``last_used_at`` forward (never back). Not configuration: no
+        ``config_version`` bump, so replicas do not reload for it."""
+        keys = tables.api_keys
+        with self.engine.begin() as connection:
+            for key_id, used_at in sorted(uses.items()):
+                connection.execute(
+                    update(keys)
+                    .where(
+                        keys.c.id == key_id,
+                        or_(keys.c.last_used_at.is_(None), keys.c.last_used_at < used_at),
+                    )
+                    .values(last_used_at=used_at)
+                )
 
     def revoke_api_key(self, project_id: str, key_id: str) -> ApiKeyRecord:
         keys = tables.api_keys
@@ -309,6 +325,19 @@ class AdminQueries:
         with self.engine.begin() as connection:
             connection.execute(delete(tables.meta).where(tables.meta.c.key == key))
             connection.execute(insert(tables.meta).values(key=key, value=value))
+
+    def delete_meta(self, key: str) -> None:
+        with self.engine.begin() as connection:
+            connection.execute(delete(tables.meta).where(tables.meta.c.key == key))
+
+    def meta_items(self, prefix: str) -> dict[str, str]:
+        """Every meta entry whose key starts with ``prefix``."""
+        meta = tables.meta
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                select(meta.c.key, meta.c.value).where(meta.c.key.startswith(prefix))
+            )
+            return {str(row[0]): str(row[1]) for row in rows}
 
 
 def _credential_values(record: CredentialRecord) -> dict[str, Any]:

@@ -25,6 +25,7 @@ class ApiKeyRecord:
     secret_hash: str
     created_at: datetime
     revoked_at: datetime | None = None
+    last_used_at: datetime | None = None  # written in batches, up to a minute late
 
     @property
     def revoked(self) -> bool:

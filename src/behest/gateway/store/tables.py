@@ -39,6 +39,7 @@ api_keys = Table(
     Column("secret_hash", String(200), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("revoked_at", DateTime(timezone=True), nullable=True),
+    Column("last_used_at", DateTime(timezone=True), nullable=True),  # migration 0003
     Index("ix_api_keys_project", "project_id"),
 )
 

@@ -266,6 +266,18 @@ class ThreadQueries:
             rows = connection.execute(statement.order_by(order).limit(page.limit))
             return [_message(row) for row in rows]
 
+    def find_threads(
+        self, project_id: str, user_id: str | None = None, limit: int = 50
+    ) -> list[ThreadRecord]:
+        """The project's threads (of one user, if given), most recently updated first."""
+        t = tables.threads
+        statement = select(t).where(t.c.project_id == project_id)
+        if user_id is not None:
+            statement = statement.where(t.c.user_id == user_id)
+        statement = statement.order_by(t.c.updated_at.desc()).limit(limit)
+        with self.engine.connect() as connection:
+            return [_thread(row) for row in connection.execute(statement)]
+
     def delete_thread(self, key: ThreadKey) -> None:
         with self.engine.begin() as connection:
             _find(connection, key)

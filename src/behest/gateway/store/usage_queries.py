@@ -10,14 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Row
 
 from behest.gateway.store import tables
-from behest.gateway.store.usage_record import UsageRecord
+from behest.gateway.store.usage_record import NANO, TokenCounts, UsageRecord
 
 GROUPS = ("model", "user", "day")
 _COUNTS = (
@@ -189,6 +190,45 @@ class UsageQueries:
                     .where(records.c.project_id == project_id)
                 ).scalar_one()
             )
+
+    def recent_usage(self, project_id: str, limit: int = 100) -> list[UsageRecord]:
+        """The project's latest raw usage records, newest first."""
+        records = tables.usage_records
+        statement = (
+            select(records)
+            .where(records.c.project_id == project_id)
+            .order_by(records.c.created_at.desc(), records.c.id.desc())
+            .limit(limit)
+        )
+        with self.engine.connect() as connection:
+            return [_record(row) for row in connection.execute(statement)]
+
+
+def _record(row: Row[Any]) -> UsageRecord:
+    created: datetime = row.created_at
+    return UsageRecord(
+        request_id=row.request_id,
+        project_id=row.project_id,
+        user_id=row.user_id,
+        session_id=row.session_id,
+        model_requested=row.model_requested,
+        model_served=row.model_served,
+        provider=row.provider,
+        credential_id=row.credential_id,
+        thread_id=row.thread_id,
+        tokens=TokenCounts(
+            row.input_tokens, row.output_tokens, row.cached_tokens, row.reasoning_tokens
+        ),
+        cost_usd=row.cost_nano_usd / NANO,
+        latency_ms=row.latency_ms,
+        ttft_ms=row.ttft_ms,
+        status=row.status,
+        error_type=row.error_type,
+        guardrail=row.guardrail,
+        rate_limit=row.rate_limit,
+        stream=bool(row.stream),
+        created_at=created if created.tzinfo else created.replace(tzinfo=UTC),
+    )
 
 
 def _totals(row: Sequence[Any], grouped: list[str]) -> UsageTotals:

@@ -171,6 +171,12 @@ class ThreadService:
     async def delete(self, key: ThreadKey) -> None:
         await asyncio.to_thread(self.store.delete_thread, key)
 
+    async def find(
+        self, project_id: str, user_id: str | None, limit: int = 50
+    ) -> list[ThreadRecord]:
+        """The project's latest threads, of one user when ``user_id`` is given."""
+        return await asyncio.to_thread(self.store.find_threads, project_id, user_id, limit)
+
     async def sweep(self, retention_days: Mapping[str, int], now: datetime | None = None) -> int:
         """Deletes threads idle longer than their project's retention; how many went."""
         moment = now or self.clock()

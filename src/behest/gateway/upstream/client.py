@@ -39,13 +39,14 @@ class Limits:
 
     @classmethod
     def starting_now(cls, timeouts: Timeouts) -> Limits:
-        return cls(timeouts, asyncio.get_running_loop().time() + timeouts.total_s)
+        """``timeouts`` complete (no field None), as :meth:`Upstream.limits` makes them."""
+        return cls(timeouts, asyncio.get_running_loop().time() + (timeouts.total_s or 0.0))
 
     def remaining_s(self) -> float:
         return self.deadline - asyncio.get_running_loop().time()
 
     def first_byte_s(self) -> float:
-        return max(0.0, min(self.timeouts.first_byte_s, self.remaining_s()))
+        return max(0.0, min(self.timeouts.first_byte_s or 0.0, self.remaining_s()))
 
     def client_timeout(self) -> aiohttp.ClientTimeout:
         t = self.timeouts
@@ -107,6 +108,7 @@ class Upstream:
             total=timeout_s, connect=connect_timeout_s, sock_read=timeout_s
         )
         self._pool_size = pool_size
+        self.timeouts = Timeouts(connect_timeout_s, timeout_s, timeout_s, timeout_s)
         self._session: aiohttp.ClientSession | None = None
 
     async def start(self) -> None:
@@ -131,6 +133,10 @@ class Upstream:
         if self._session is None:
             raise RuntimeError("Upstream.start() was not awaited")
         return self._session
+
+    def limits(self, project: Timeouts) -> Limits:
+        """A call's limits from now: the project's timeouts over the server's."""
+        return Limits.starting_now(project.over(self.timeouts))
 
     async def send(self, request: UpstreamRequest, limits: Limits | None = None) -> UpstreamReply:
         with translate_errors():

@@ -145,7 +145,7 @@ async def complete(upstream: Upstream, call: Call, plan: Plan) -> Completed:
             raise adapter.parse_error(reply.status, reply.headers, reply.body)
         return Completed(target, adapter.parse_response(call, reply.status, reply.body))
 
-    done, route = await _walk(plan, attempt)
+    done, route = await _walk(plan, upstream.limits(plan.policy.timeouts), attempt)
     done.route = route
     return done
 
@@ -168,14 +168,14 @@ async def open_stream(upstream: Upstream, call: Call, plan: Plan) -> OpenStream:
             await exits.aclose()
             raise
 
-    opened, route = await _walk(plan, attempt)
+    opened, route = await _walk(plan, upstream.limits(plan.policy.timeouts), attempt)
     opened.route = route
     return opened
 
 
-async def _walk(plan: Plan, attempt: Attempt[T]) -> tuple[T, Route]:
+async def _walk(plan: Plan, limits: Limits, attempt: Attempt[T]) -> tuple[T, Route]:
     """Each target in turn (skipping open breakers), retried while that is safe."""
-    walk = _Walk(plan, attempt, Limits.starting_now(plan.policy.timeouts))
+    walk = _Walk(plan, attempt, limits)
     cause, last = "", None
     for index, target in enumerate(_ordered(plan)):
         breaker = _breaker(plan, target)

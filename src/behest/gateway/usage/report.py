@@ -87,10 +87,21 @@ def report_csv(query: UsageQuery, rows: Sequence[UsageTotals]) -> str:
     writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        data = row_json(row)
+        data = {name: _inert(value) for name, value in row_json(row).items()}
         data["cost_usd"] = f"{row.cost_nano_usd / NANO:.9f}"
         writer.writerow(data)
     return out.getvalue()
+
+
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _inert(value: Any) -> Any:
+    """A text cell a spreadsheet would run as a formula, quoted so that it stays text: user
+    ids and model names come from end users (OWASP's CSV injection advice)."""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def user_summary(rows: Sequence[UsageTotals], today: date | None = None) -> dict[str, Any]:

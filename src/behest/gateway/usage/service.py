@@ -31,6 +31,10 @@ class UsageService:
     async def report(self, query: UsageQuery) -> list[UsageTotals]:
         return await asyncio.to_thread(self.db.usage_report, query)
 
+    async def recent(self, project_id: str, limit: int = 100) -> list[UsageRecord]:
+        """The project's latest requests, newest first (no message content is stored)."""
+        return await asyncio.to_thread(self.db.recent_usage, project_id, limit)
+
     async def summary(
         self, project_id: str, user_id: str, today: date | None = None
     ) -> dict[str, Any]:

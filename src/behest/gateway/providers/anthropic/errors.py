@@ -7,7 +7,7 @@ billing_error          402 → 502
 not_found_error        404 → 404
 request_too_large      413 → 413
 rate_limit_error       429 → 429, Retry-After forwarded
-api_error              500 → 500
+api_error              500 → 500 (another 5xx status it came with is kept)
 timeout_error          504 → 504
 overloaded_error       529 → 503, Retry-After forwarded (OpenAI's own "overloaded" status)
 any other type         the HTTP status when it is a 5xx, else 400
@@ -65,8 +65,10 @@ def error_from(
     status: int | None, headers: Mapping[str, str], error: Mapping[str, Any]
 ) -> UpstreamError:
     kind = str(error.get("type") or _BY_STATUS.get(status or 0, "api_error"))
-    fallback = (status or 500) if (status or 500) >= 500 else 400
-    mapped, error_type = _BY_TYPE.get(kind, (fallback, "api_error"))
+    server_status = (status or 500) if (status or 500) >= 500 else None
+    mapped, error_type = _BY_TYPE.get(kind, (server_status or 400, "api_error"))
+    if kind == "api_error" and server_status and server_status != 529:
+        mapped = server_status  # a 502 or 503 from Anthropic's own edge stays what it was
     message = error.get("message") if isinstance(error.get("message"), str) else None
     if kind in _NOT_RETRYABLE:
         message = (

@@ -1,0 +1,82 @@
+"""The async SDK's per-user clients: one token per (user, session), one mint in flight each."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from typing import Any
+
+import openai
+
+from behest.sdk import minting
+from behest.sdk.calls import SESSION_HEADER, Call
+from behest.sdk.errors import is_token_expired
+from behest.sdk.tokens import MintedToken, TokenCache, TokenKey
+
+
+class AsyncUserClients:
+    """Official async clients per user, each with its minted token as the API key."""
+
+    def __init__(
+        self, root: openai.AsyncOpenAI, cache: TokenCache, default_user: str | None
+    ) -> None:
+        self._root = root  # carries the project key: used for minting only
+        self._cache = cache
+        self._default_user = default_user
+        self._clients: dict[TokenKey, tuple[str, openai.AsyncOpenAI]] = {}
+        self._locks: dict[TokenKey, asyncio.Lock] = {}
+
+    def __repr__(self) -> str:
+        return f"<AsyncUserClients of {len(self._clients)} users>"
+
+    async def mint(
+        self, user_id: str, session_id: str | None, expires_in: int | None
+    ) -> MintedToken:
+        return await minting.amint(self._root, user_id, session_id, expires_in)
+
+    async def token(self, key: TokenKey) -> MintedToken:
+        found = self._cache.fresh(key)
+        if found is not None:
+            return found
+        async with self._locks.setdefault(key, asyncio.Lock()):
+            found = self._cache.fresh(key)
+            if found is None:
+                found = await self.mint(key[0], self._cache.session_of(key), None)
+                self._cache.put(key, found)
+            return found
+
+    async def client(self, key: TokenKey) -> tuple[MintedToken, openai.AsyncOpenAI]:
+        token = await self.token(key)
+        held = self._clients.get(key)
+        if held is not None and held[0] == token.access_token:
+            return token, held[1]
+        client = self._root.with_options(
+            api_key=token.access_token, default_headers={SESSION_HEADER: token.session_id}
+        )
+        self._clients[key] = (token.access_token, client)
+        return token, client
+
+    async def call(self, call: Call, *, retry: bool = True) -> Any:
+        key = call.key(self._default_user)
+        token, client = await self.client(key)
+        try:
+            result = call.method(client)(*call.args, **call.arguments())
+            return await result if inspect.isawaitable(result) else result
+        except openai.AuthenticationError as exc:
+            if not (retry and is_token_expired(exc)):
+                raise
+            self._cache.drop(key, token.access_token)
+            return await self.call(call, retry=False)
+
+    async def enter(self, call: Call, *, retry: bool = True) -> tuple[Any, Any]:
+        """For ``async with ….stream(...)``: the manager and what entering it gave."""
+        key = call.key(self._default_user)
+        token, client = await self.client(key)
+        manager = call.method(client)(*call.args, **call.arguments())
+        try:
+            return manager, await manager.__aenter__()
+        except openai.AuthenticationError as exc:
+            if not (retry and is_token_expired(exc)):
+                raise
+            self._cache.drop(key, token.access_token)
+            return await self.enter(call, retry=False)

@@ -1,0 +1,105 @@
+"""The sync SDK's per-user clients: one token per (user, session), one mint in flight each."""
+
+from __future__ import annotations
+
+import threading
+from contextlib import AbstractContextManager
+from types import TracebackType
+from typing import Any
+
+import openai
+
+from behest.sdk import minting
+from behest.sdk.calls import SESSION_HEADER, Call, is_lazy_manager
+from behest.sdk.errors import is_token_expired
+from behest.sdk.tokens import MintedToken, TokenCache, TokenKey
+
+
+class UserClients:
+    """Official clients per user, each with its minted token as the API key."""
+
+    def __init__(self, root: openai.OpenAI, cache: TokenCache, default_user: str | None) -> None:
+        self._root = root  # carries the project key: used for minting only
+        self._cache = cache
+        self._default_user = default_user
+        self._clients: dict[TokenKey, tuple[str, openai.OpenAI]] = {}
+        self._locks: dict[TokenKey, threading.Lock] = {}
+        self._locks_guard = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"<UserClients of {len(self._clients)} users>"
+
+    def mint(self, user_id: str, session_id: str | None, expires_in: int | None) -> MintedToken:
+        return minting.mint(self._root, user_id, session_id, expires_in)
+
+    def token(self, key: TokenKey) -> MintedToken:
+        found = self._cache.fresh(key)
+        if found is not None:
+            return found
+        with self._lock(key):
+            found = self._cache.fresh(key)
+            if found is None:
+                found = self.mint(key[0], self._cache.session_of(key), None)
+                self._cache.put(key, found)
+            return found
+
+    def client(self, key: TokenKey) -> tuple[MintedToken, openai.OpenAI]:
+        token = self.token(key)
+        held = self._clients.get(key)
+        if held is not None and held[0] == token.access_token:
+            return token, held[1]
+        client = self._root.with_options(
+            api_key=token.access_token, default_headers={SESSION_HEADER: token.session_id}
+        )
+        self._clients[key] = (token.access_token, client)
+        return token, client
+
+    def call(self, call: Call, *, retry: bool = True) -> Any:
+        key = call.key(self._default_user)
+        token, client = self.client(key)
+        try:
+            result = call.method(client)(*call.args, **call.arguments())
+        except openai.AuthenticationError as exc:
+            if not (retry and is_token_expired(exc)):
+                raise
+            self._cache.drop(key, token.access_token)
+            return self.call(call, retry=False)
+        if retry and is_lazy_manager(result):
+            return _RetryingManager(self, call, key, token, result)
+        return result
+
+    def drop(self, key: TokenKey, token: MintedToken) -> None:
+        self._cache.drop(key, token.access_token)
+
+    def _lock(self, key: TokenKey) -> threading.Lock:
+        with self._locks_guard:
+            return self._locks.setdefault(key, threading.Lock())
+
+
+class _RetryingManager(AbstractContextManager[Any]):
+    """``with ….stream(...)``: the request goes out on entry, so the refresh happens there."""
+
+    def __init__(
+        self, users: UserClients, call: Call, key: TokenKey, token: MintedToken, manager: Any
+    ) -> None:
+        self._users, self._call, self._key, self._token = users, call, key, token
+        self._manager = manager
+
+    def __enter__(self) -> Any:
+        try:
+            return self._manager.__enter__()
+        except openai.AuthenticationError as exc:
+            if not is_token_expired(exc):
+                raise
+            self._users.drop(self._key, self._token)
+            self._manager = self._users.call(self._call, retry=False)
+            return self._manager.__enter__()
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> bool | None:
+        result: bool | None = self._manager.__exit__(kind, error, trace)
+        return result

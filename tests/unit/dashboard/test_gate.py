@@ -1,0 +1,86 @@
+"""The dashboard in the built app, over HTTP without a browser: the sign-in gate, the
+login form's CSRF, headers, HTML errors and the vendored files."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from behest.gateway.runtime.bootstrap import open_foundation
+from behest.gateway.runtime.settings import Settings
+from behest.gateway.serving.app import build_app
+
+TOKEN = "admin-unit-token"
+
+
+@pytest.fixture
+async def client(tmp_path: Path) -> AsyncIterator[TestClient]:
+    foundation = open_foundation(Settings(data_dir=tmp_path, admin_token=TOKEN))
+    async with TestClient(TestServer(build_app(foundation))) as test_client:
+        yield test_client
+
+
+async def _sign_in(client: TestClient) -> str:
+    form = await (await client.get("/dashboard/login")).text()
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', form)
+    assert csrf
+    answer = await client.post(
+        "/dashboard/login",
+        data={"csrf_token": csrf.group(1), "admin_token": TOKEN},
+        allow_redirects=False,
+    )
+    assert answer.status == 303
+    page = await (await client.get("/dashboard/projects")).text()
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert found
+    return found.group(1)
+
+
+async def test_every_page_sends_a_signed_out_visitor_to_the_sign_in_page(
+    client: TestClient,
+) -> None:
+    for path in ("/dashboard", "/dashboard/projects", "/dashboard/projects/proj_x/usage"):
+        answer = await client.get(path, allow_redirects=False)
+        assert answer.status == 303
+        assert answer.headers["Location"] in ("/dashboard/login", "/dashboard/projects")
+    answer = await client.post("/dashboard/projects", data={"name": "x"}, allow_redirects=False)
+    assert answer.status == 403
+
+
+async def test_the_sign_in_form_needs_its_own_double_submit_token(
+    client: TestClient,
+) -> None:
+    answer = await client.post(
+        "/dashboard/login", data={"csrf_token": "forged", "admin_token": TOKEN}
+    )
+    assert answer.status == 403
+    assert "behest_dashboard=" not in answer.headers.get("Set-Cookie", "").split(";")[0]
+
+
+async def test_pages_carry_the_security_headers(client: TestClient) -> None:
+    answer = await client.get("/dashboard/login")
+    assert answer.headers["Content-Type"].startswith("text/html")
+    assert "script-src 'self'" in answer.headers["Content-Security-Policy"]
+    assert answer.headers["X-Frame-Options"] == "DENY"
+    assert answer.headers["Cache-Control"] == "no-store"
+
+
+async def test_an_unknown_project_is_an_html_error_page(client: TestClient) -> None:
+    await _sign_in(client)
+    answer = await client.get("/dashboard/projects/proj_missing/keys")
+    assert answer.status == 404
+    assert answer.headers["Content-Type"].startswith("text/html")
+    assert "No project with id" in await answer.text()
+
+
+async def test_the_vendored_chart_library_and_its_licence_are_served(
+    client: TestClient,
+) -> None:
+    script = await client.get("/dashboard/static/chart.umd.min.js")
+    assert script.status == 200 and "Chart.js v4" in (await script.text())[:200]
+    licence = await client.get("/dashboard/static/chart.js-LICENSE.md")
+    assert "MIT License" in await licence.text()
