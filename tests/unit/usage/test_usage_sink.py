@@ -122,3 +122,31 @@ async def test_memory_is_bounded_while_the_database_is_down() -> None:
     assert (sink.pending, sink.dropped) == (100, 150)
     await sink.close()
     assert sink.pending == 100  # kept, and reported in the log, not silently lost
+
+
+class LostAcknowledgement:
+    """Commits the first write, then fails as if the acknowledgement never arrived."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.calls = 0
+
+    def __call__(self, batch: Sequence[UsageRecord]) -> None:
+        self.calls += 1
+        self.db.insert_usage(batch)
+        if self.calls == 1:
+            raise ConnectionError("connection lost after the commit")
+
+
+async def test_a_batch_retried_after_a_lost_acknowledgement_is_written_once(db: Database) -> None:
+    writer = LostAcknowledgement(db)
+    sink = UsageSink(writer, SinkOptions(batch_size=1000, interval_s=3600, backoff_s=0.01))
+    for index in range(300):
+        sink.record(record(index))
+    await sink.close()
+    assert writer.calls == 2
+    assert raw_totals(db)[0] == 300
+    daily = tables.usage_daily
+    with db.engine.connect() as connection:
+        requests = connection.execute(select(func.sum(daily.c.requests))).scalar()
+    assert requests == 300  # the aggregates were not booked twice either

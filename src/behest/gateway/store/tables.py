@@ -145,7 +145,9 @@ usage_records = Table(
     Column("route", String(64), nullable=False, server_default=""),
     Column("day", String(10), nullable=False),  # UTC YYYY-MM-DD, the aggregates' key
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("record_id", String(32), nullable=True),  # NULL for rows from before 0005
     Index("ix_usage_records_project_day", "project_id", "day"),
+    Index("ux_usage_records_record_id", "record_id", unique=True),
     Index("ix_usage_records_project_user_day", "project_id", "user_id", "day"),
 )
 

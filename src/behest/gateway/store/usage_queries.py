@@ -63,6 +63,21 @@ _RAW_COLUMNS = tuple(c.name for c in tables.usage_records.columns if c.name != "
 _SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"  # SQLAlchemy's own SQLite DATETIME storage format
 
 
+def _not_yet_written(connection: Connection, records: Sequence[UsageRecord]) -> list[UsageRecord]:
+    """The batch less what an earlier attempt already committed: a write whose commit
+    reached the server but whose acknowledgement was lost is retried with the same ids."""
+    column = tables.usage_records.c.record_id
+    written: set[str] = set()
+    ids = [record.record_id for record in records]
+    for start in range(0, len(ids), _ID_CHUNK):
+        chunk = ids[start : start + _ID_CHUNK]
+        written.update(connection.execute(select(column).where(column.in_(chunk))).scalars())
+    return [record for record in records if record.record_id not in written]
+
+
+_ID_CHUNK = 500
+
+
 def _insert_raw(connection: Connection, records: Sequence[UsageRecord]) -> None:
     """One driver-level executemany: the raw table takes every request, so per-row
     statement processing is skipped (values are converted here as the dialect would)."""
@@ -111,6 +126,7 @@ def _raw_row(record: UsageRecord) -> dict[str, Any]:
         "route": record.route,
         "day": record.day,
         "created_at": record.created_at,
+        "record_id": record.record_id,
     }
 
 
@@ -156,8 +172,10 @@ class UsageQueries:
         if not records:
             return
         with self.engine.begin() as connection:
-            _insert_raw(connection, records)
-            _upsert_daily(connection, daily_rows(records))
+            fresh = _not_yet_written(connection, records)
+            if fresh:
+                _insert_raw(connection, fresh)
+                _upsert_daily(connection, daily_rows(fresh))
 
     def usage_report(self, query: UsageQuery) -> list[UsageTotals]:
         daily = tables.usage_daily
@@ -227,7 +245,10 @@ def _record(row: Row[Any]) -> UsageRecord:
         guardrail=row.guardrail,
         rate_limit=row.rate_limit,
         stream=bool(row.stream),
+        attempts=row.attempts,
+        route=row.route,
         created_at=created if created.tzinfo else created.replace(tzinfo=UTC),
+        **({"record_id": row.record_id} if row.record_id else {}),
     )
 
 

@@ -5,6 +5,7 @@ Plain data with no dependencies, so the store can write it and the pipeline can 
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -15,6 +16,10 @@ NANO = 1_000_000_000  # cost is stored as integer nano-USD so that sums stay exa
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def _record_id() -> str:
+    return secrets.token_hex(16)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +70,9 @@ class UsageRecord:
     attempts: int = 0  # upstream calls made (retries and fallbacks included); 0: none served
     route: str = ""  # why the target that served did: primary, fallback:upstream_500, …
     created_at: datetime = field(default_factory=_now)
+    # made by the gateway when the record is built, so that a batch written again after a
+    # lost acknowledgement is recognised (request ids come from clients and may repeat)
+    record_id: str = field(default_factory=_record_id)
 
     @property
     def cost_nano_usd(self) -> int:
