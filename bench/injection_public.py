@@ -3,7 +3,11 @@ public benchmark of indirect injection the learned tier was not trained on (it s
 training split's documents and attacks only): every test e-mail, code and table document
 as it is, and with a test-split attack put at its start, middle or end.
 
-    .venv/bin/python bench/injection_public.py --bipia GIT_DIR [--seed 5]
+    .venv/bin/python bench/injection_public.py --bipia GIT_DIR [--prompts GIT_DIR] [--seed 5]
+
+``--prompts``: a git directory of f/awesome-chatgpt-prompts (CC0); adds the false-positive
+rate on the half of its classic "I want you to act as" role prompts that training keeps
+out (``scripts/injection_corpus.py``).
 
 ``GIT_DIR`` is a clone's ``.git`` or a bare mirror of microsoft/BIPIA; files are read at
 the commit ``scripts/injection_corpus.py`` pins. Prints recall by document kind and place,
@@ -17,6 +21,7 @@ import argparse
 import json
 import random
 import subprocess
+import sys
 from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
@@ -63,6 +68,7 @@ def insert(doc: str, attack: str, where: str) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bipia", type=Path, required=True)
+    parser.add_argument("--prompts", type=Path)
     parser.add_argument("--seed", type=int, default=5)
     args = parser.parse_args()
     rng = random.Random(args.seed)
@@ -73,6 +79,15 @@ def main() -> None:
         for where in ("clean", "start", "middle", "end"):
             text = doc if where == "clean" else insert(doc, rng.choice(attacks), where)
             row = tally[f"{kind}/{where}"]
+            row[0] += 1
+            row[1] += fast_verdict(normalise(text)).score >= 0.5
+            row[2] += score_injection(text).score >= 0.5
+    if args.prompts:
+        sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+        from injection_corpus import SOURCES, held_out_role_prompts
+
+        for text in held_out_role_prompts(args.prompts, SOURCES["awesome"][1]):
+            row = tally["role prompts, held out/clean"]
             row[0] += 1
             row[1] += fast_verdict(normalise(text)).score >= 0.5
             row[2] += score_injection(text).score >= 0.5

@@ -17,6 +17,7 @@ import json
 import random
 import re
 import subprocess
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -290,18 +291,38 @@ _JAILBREAKISH = re.compile(
 
 
 def role_prompts(git_dir: Path, commit: str) -> list[Example]:
-    """prompts.chat role and task prompts (CC0). The classic "I want you to act as" prompts
-    are left out: the development split holds some of them."""
+    """prompts.chat role and task prompts (CC0). Of the classic "I want you to act as"
+    prompts, half (by CRC32 of the text) are kept out to measure false positives on."""
+    return [
+        (text, 0, "awesome/prompts")
+        for text in _role_prompt_texts(git_dir, commit)
+        if not (classic_role_prompt(text) and held_out_half(text))
+    ]
+
+
+def _role_prompt_texts(git_dir: Path, commit: str) -> list[str]:
     csv.field_size_limit(1 << 24)
     rows = csv.DictReader(io.StringIO(show(git_dir, commit, "prompts.csv").decode()))
     return [
-        (row["prompt"], 0, "awesome/prompts")
+        row["prompt"]
         for row in rows
-        if row["type"] == "TEXT"
-        and len(row["prompt"]) < 6000
-        and not row["prompt"].lower().startswith("i want you to act as")
+        if row["type"] == "TEXT" and len(row["prompt"]) < 6000
         and not _JAILBREAKISH.search(row["prompt"])
-    ]
+    ]  # fmt: skip
+
+
+def classic_role_prompt(text: str) -> bool:
+    return text.lower().startswith("i want you to act as")
+
+
+def held_out_half(text: str) -> bool:
+    return zlib.crc32(text.encode()) % 2 == 1
+
+
+def held_out_role_prompts(git_dir: Path, commit: str) -> list[str]:
+    """The classic role prompts left out of training (for ``bench/injection_public.py``)."""
+    texts = _role_prompt_texts(git_dir, commit)
+    return [t for t in texts if classic_role_prompt(t) and held_out_half(t)]
 
 
 def shingles(text: str) -> set[str]:

@@ -34,6 +34,8 @@ RATE = 0.5
 L2 = 1e-5
 KEEP = 0.15  # weights smaller than this (in log-odds) are dropped
 NEGATIVE_WEIGHT = 2.0  # false positives cost more than misses
+# benign role and task prompts read most like jailbreaks: seen this many times per epoch
+REPEAT = {"awesome/prompts": 4}
 
 
 def git_dir(root: Path, repo: str) -> Path:
@@ -50,7 +52,8 @@ def featurise(text: str) -> tuple[list[str], list[str]]:
 
 
 def train(examples: list[tuple[list[str], list[str], int]], seed: int) -> dict[str, object]:
-    counts = Counter(f for feats, _, _ in examples for f in feats)
+    distinct = {id(feats): feats for feats, _, _ in examples}.values()  # repeats count once
+    counts = Counter(f for feats in distinct for f in feats)
     vocab = {f for f, c in counts.items() if c >= MIN_DOCS}
     rows = []
     for feats, signals, label in examples:
@@ -100,7 +103,9 @@ def main() -> None:
     by_source = Counter((source, label) for _, label, source in corpus)
     for (source, label), n in sorted(by_source.items()):
         print(f"{source:32} label={label} {n}", file=sys.stderr)
-    examples = [(*featurise(text), label) for text, label, _ in corpus]
+    examples = []
+    for text, label, source in corpus:
+        examples += [(*featurise(text), label)] * REPEAT.get(source, 1)
     model = train(examples, args.seed)
     args.out.write_bytes(serialise(model))
     weights = model["weights"]
