@@ -36,6 +36,7 @@ KEEP = 0.15  # weights smaller than this (in log-odds) are dropped
 NEGATIVE_WEIGHT = 2.0  # false positives cost more than misses
 # benign role and task prompts read most like jailbreaks: seen this many times per epoch
 REPEAT = {"awesome/prompts": 4}
+SIGNAL_CAP = 2.0
 
 
 def git_dir(root: Path, repo: str) -> Path:
@@ -49,6 +50,12 @@ def git_dir(root: Path, repo: str) -> Path:
 def featurise(text: str) -> tuple[list[str], list[str]]:
     lowered = normalise(text)
     return sorted(text_features(lowered)), ["s:" + s for s in fast_verdict(lowered).signals]
+
+
+def _capped(feature: str, weight: float) -> float:
+    """A fired signal family adds at most ``SIGNAL_CAP``: whether one signal flags alone is
+    the fast tier's rule, not the model's (char 4-grams are 4 long, signal features longer)."""
+    return min(weight, SIGNAL_CAP) if feature.startswith("s:") and len(feature) > 4 else weight
 
 
 def train(examples: list[tuple[list[str], list[str], int]], seed: int) -> dict[str, object]:
@@ -79,7 +86,7 @@ def train(examples: list[tuple[list[str], list[str], int]], seed: int) -> dict[s
                 gf = g * x + L2 * w
                 grads[f] = grads.get(f, 0.0) + gf * gf
                 weights[f] = w - RATE * gf / math.sqrt(grads[f] + 1e-9)
-    kept = {f: round(w, 3) for f, w in sorted(weights.items()) if abs(w) >= KEEP}
+    kept = {f: round(_capped(f, w), 3) for f, w in sorted(weights.items()) if abs(w) >= KEEP}
     return {"bias": round(bias, 4), "weights": kept}
 
 
