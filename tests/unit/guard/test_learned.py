@@ -34,6 +34,13 @@ def test_shipped_model_loads_once() -> None:
     assert any(f.startswith("s:") for f in model.weights)
 
 
+def test_no_signal_family_decides_alone_in_the_model() -> None:
+    signals = {
+        f: w for f, w in shipped_model().weights.items() if f.startswith("s:") and len(f) > 4
+    }
+    assert signals and max(signals.values()) <= trainer().SIGNAL_CAP
+
+
 @pytest.mark.parametrize(
     "text",
     [
