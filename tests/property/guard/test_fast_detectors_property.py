@@ -33,7 +33,8 @@ PIECES = [
     "fe80", "1990", "DOB", "née", "Born on", "3 March 1990", "Mar 3, 1990", "%", "_", "GB",
     "82WEST", "12345678", "555-0199", "٣", "Ä", "8 Rue", "Calle", "Oak", "Avenue", "u.",
     "Straße", "Main", "Lane", "12b", "Suite 5", "Springfield", "la Paz", "el Raval",
-    "Dr", "mrs.", "M\u017f", "Mi\u0131s", "Sir",
+    "Dr", "mrs.", "M\u017f", "Mi\u0131s", "Sir", "bearer ", "BEARER ", "to\u212aen ", " -U ",
+    " -u ", "--password=", " -P ",
 ]  # fmt: skip
 texts = st.lists(st.sampled_from(PIECES), max_size=40).map("".join) | st.text(max_size=200)
 
@@ -55,6 +56,10 @@ def test_secret_candidates_equal_a_full_scan(text: str) -> None:
     assert [m.span() for m in secrets._names(text)] == [
         m.span() for m in secrets._NAME_RE.finditer(text)
     ]
+    if secrets._BEARER.search(text):
+        assert secrets._may_hold_bearer(text, text.lower())
+    if secrets._CLI_PASSWORD.search(text):
+        assert "-p" in text or "-P" in text
 
 
 DETECTORS = [

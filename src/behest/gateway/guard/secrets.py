@@ -133,7 +133,18 @@ def _names(text: str) -> Iterator[re.Match[str]]:
             end = m.end()
 
 
+def _may_hold_bearer(text: str, lowered: str) -> bool:
+    """Whether ``_BEARER`` can match: it needs "bearer", "token" or "-u" (any case)."""
+    return (
+        "bearer" in lowered
+        or "token" in lowered
+        or "-u" in lowered
+        or any(odd in text for odd in _FOLD_ODDITIES)
+    )
+
+
 def _assigned(text: str) -> list[Finding]:
+    lowered = text.lower()
     found = []
     for name in _names(text):
         m = _VALUE.match(text, name.end())
@@ -152,7 +163,7 @@ def _assigned(text: str) -> list[Finding]:
             continue
         if _random_looking(value) or _password_like(name.group(), value):
             found.append(Finding(m.start(group), m.end(group), "SECRET", 0.7))
-    for m in _BEARER.finditer(text):
+    for m in _BEARER.finditer(text) if _may_hold_bearer(text, lowered) else ():
         group = "v" if m.group("v") is not None else "u"
         if _random_looking(m.group(group)) and not looks_like_example(m.group(group)):
             found.append(Finding(m.start(group), m.end(group), "SECRET", 0.7))
@@ -230,7 +241,8 @@ def detect_secrets(text: str) -> list[Finding]:
     for m in prose:
         if not _PLACEHOLDER_VALUE.match(m.group("v")):
             found.append(Finding(m.start("v"), m.end("v"), "SECRET", 0.6))
-    for m in _CLI_PASSWORD.finditer(text):
+    cli = _CLI_PASSWORD.finditer(text) if "-p" in text or "-P" in text else ()
+    for m in cli:
         if not _PLACEHOLDER_VALUE.match(m.group("v")) or re.search(r"(?i)psexec", text):
             found.append(Finding(m.start("v"), m.end("v"), "SECRET", 0.6))
     return resolve_overlaps(found)
