@@ -180,12 +180,23 @@ def _place_findings(text: str) -> list[Finding]:
     return found
 
 
+# Each pattern with the words one of which any match holds (None: no such words).
+_GATED: tuple[tuple[re.Pattern[str], tuple[str, ...] | None], ...] = (
+    (_UNIT, ("Apt", "Apartment", "Suite", "Ste", "Unit", "Flat", "Floor", "Fl.", "Room", "Rm.",
+             "Box", "PSC", "Building", "Bldg")),
+    (_MILITARY, ("US", "PO")),
+    (_POSTAL, None),
+)  # fmt: skip
+
+
 def detect_locations(text: str) -> list[Finding]:
     streets = _street_findings(text)
     found = streets + _address_tail(text, streets)
-    for pattern in (_UNIT, _MILITARY, _POSTAL):
-        found += [Finding(m.start(), m.end(), "LOCATION", 0.7) for m in pattern.finditer(text)]
-    for m in _CORNER.finditer(text):
+    for pattern, words in _GATED:
+        if words is None or any(word in text for word in words):
+            found += [Finding(m.start(), m.end(), "LOCATION", 0.7) for m in pattern.finditer(text)]
+    corners = _CORNER.finditer(text) if "corner" in text.lower() else ()
+    for m in corners:
         found += [Finding(m.start(k), m.end(k), "LOCATION", 0.7) for k in (1, 2)]
     found += _place_findings(text)
     return found
