@@ -76,3 +76,10 @@ DETECTORS = [
 def test_each_pii_detector_equals_the_reference(text: str) -> None:
     for fast, slow in DETECTORS:
         assert fast(text) == slow(text), fast.__name__
+
+
+@settings(max_examples=300, deadline=None)
+@given(texts)
+def test_place_candidate_starts_equal_the_single_pattern(text: str) -> None:
+    single = [m.start() for m in locations._place_candidates().finditer(text)]
+    assert list(locations._candidate_starts(text)) == single
