@@ -25,7 +25,7 @@ def test_score_is_a_probability(text: str) -> None:
     verdict = score_injection(text)
     assert 0.0 <= verdict.score <= 1.0
     assert all(isinstance(name, str) and name for name in verdict.signals)
-    assert verdict.score == 0.0 or verdict.signals
+    assert verdict.score < 0.5 or verdict.signals
 
 
 @given(st.text(max_size=200))

@@ -57,7 +57,7 @@ def test_names_and_places() -> None:
     [
         "OPENAI_API_KEY=sk-proj-abcdEFGH1234ijklMNOP5678qrst",
         "aws AKIAIOSFODNN7EXAMPLF",
-        "token ghp_0123456789abcdefghijABCDEFGHIJ012345",
+        "token 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",
         'api_key = "f3Kz9QpL2mXv8RtY"',
         "-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA\n-----END RSA PRIVATE KEY-----",
         "The default password for user 'svc-backup' is 'Tr0ub4dor'.",

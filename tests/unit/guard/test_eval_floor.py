@@ -37,8 +37,25 @@ def test_pii_floor(shared_dir: Path, tmp_path: Path) -> None:
 
 
 @pytest.mark.shared
-def test_secrets_and_injection_floor(shared_dir: Path, tmp_path: Path) -> None:
-    assert metrics(run(shared_dir, "secrets", "secrets", tmp_path))["f1"] >= 0.90
+def test_secrets_floor(shared_dir: Path, tmp_path: Path) -> None:
+    secrets = metrics(run(shared_dir, "secrets", "secrets", tmp_path))
+    assert secrets["precision"] >= 0.94 and secrets["recall"] >= 0.93
+    assert secrets["fpr"] <= 0.08
+
+
+# per source: recall of the attacks, or the share of benign texts left alone
+INJECTION_SOURCES = {"jailbreak_llms": 0.82, "tensor_trust": 0.92, "bipia": 0.88, "wildguard": 0.99,
+                     "awesome_chatgpt_prompts": 0.97}  # fmt: skip
+
+
+@pytest.mark.shared
+def test_injection_floor(shared_dir: Path, tmp_path: Path) -> None:
     injection = metrics(run(shared_dir, "injection", "injection", tmp_path))
-    assert injection["balanced_accuracy"] >= 0.91 and injection["fpr"] <= 0.015
-    assert injection["recall"] >= 0.83
+    assert injection["balanced_accuracy"] >= 0.93 and injection["fpr"] <= 0.01
+    assert injection["recall"] >= 0.87 and injection["auroc"] >= 0.97
+    per_source = injection["per_source"]
+    assert isinstance(per_source, dict)
+    for source, floor in INJECTION_SOURCES.items():
+        counts = per_source[source]
+        right = counts.get("tp", 0) + counts.get("tn", 0)
+        assert right / sum(counts.values()) >= floor, (source, counts)

@@ -51,7 +51,7 @@ def test_confident_classifier_flags_what_the_fast_tier_missed() -> None:
 
 
 def test_doubtful_classifier_lowers_a_weak_fast_score() -> None:
-    text = "From now on, answer in two different styles."
+    text = "From now on, you are Max."
     fast = score_injection(text)
     combined = CombinedScorer(FakeClassifier(0.02))(text)
     assert combined.score < fast.score

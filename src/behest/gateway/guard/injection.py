@@ -7,6 +7,11 @@ pasted e-mail or code document adds ``instruction_in_document``. The sum, less a
 offset, goes through the logistic function, so ``0.5`` is the point where the evidence
 balances. A text where no attack signal fires scores ``0.0``. ``score_injection(text)``
 returns the score and the names of the signals, never text.
+
+A second, learned tier (``learned.py``: logistic regression over words, word pairs and
+character 4-grams, with the fired signal families as features) scores every text the
+signals do not already decide; the verdict's score is the larger of the two, so the fast
+tier's strong signals still flag alone and the model adds the attacks they miss.
 """
 
 from __future__ import annotations
@@ -17,8 +22,11 @@ import zlib
 from dataclasses import dataclass
 
 from behest.gateway.guard.injection_signals import SIGNALS
+from behest.gateway.guard.learned import shipped_model, top_features
 
 OFFSET = 2.25
+DECISIVE = 0.98  # a fast score this high is not worth the learned tier's time
+LEARNED_SHIFT = 0.4  # log-odds off the model: alone it flags from a raw 0.6
 _DOCUMENT_WEIGHT = 2.5
 _FLOOD_WEIGHT = 2.5
 _FLOOD_SAMPLE = 2048
@@ -61,9 +69,8 @@ def _flooded(text: str) -> bool:
     return len(sample) >= 160 and len(zlib.compress(sample, 1)) < _FLOOD_RATIO * len(sample)
 
 
-def score_injection(text: str) -> InjectionVerdict:
-    """A score in [0, 1] and the names of the signals that fired."""
-    lowered = normalise(text)
+def fast_verdict(lowered: str) -> InjectionVerdict:
+    """The signal families alone, over a lowered text (``normalise``)."""
     fired: list[str] = []
     total = 0.0
     for signal in SIGNALS:
@@ -79,3 +86,26 @@ def score_injection(text: str) -> InjectionVerdict:
     if total <= 0.0:
         return InjectionVerdict(0.0, tuple(fired))
     return InjectionVerdict(round(1.0 / (1.0 + math.exp(OFFSET - total)), 4), tuple(fired))
+
+
+def score_injection(text: str) -> InjectionVerdict:
+    """A score in [0, 1] and the names of the signals that fired (``learned`` when the
+    learned tier alone would flag the text)."""
+    lowered = normalise(text)
+    fast = fast_verdict(lowered)
+    if fast.score >= DECISIVE:
+        return fast
+    p = _probability(shipped_model().logit(lowered, fast.signals) - LEARNED_SHIFT)
+    signals = (*fast.signals, "learned") if p >= 0.5 else fast.signals
+    return InjectionVerdict(round(max(fast.score, p), 4), signals)
+
+
+def explain(text: str, n: int = 5) -> list[tuple[str, float]]:
+    """The features that raised the learned tier's score most (``s:`` a signal family,
+    ``w:`` a word, ``b:`` a word pair, else a character 4-gram), with their log-odds."""
+    lowered = normalise(text)
+    return top_features(shipped_model(), lowered, fast_verdict(lowered).signals, n)
+
+
+def _probability(logit: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, logit))))

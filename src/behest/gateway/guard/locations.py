@@ -7,6 +7,7 @@ postcode) so that each can be redacted and restored on its own.
 
 from __future__ import annotations
 
+import heapq
 import re
 from collections.abc import Iterator
 from functools import cache
@@ -148,6 +149,34 @@ def _place_candidates() -> re.Pattern[str]:
     )
 
 
+_CAPITAL_START = re.compile(r"[^\W\d_a-z](?<![^\W\d_].)(?<![^\W\d_][.'’-].)")
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+def _free_start(text: str, at: int) -> bool:
+    """No letter before ``at``, nor a letter and an apostrophe, dot or hyphen."""
+    if at >= 1 and _LETTER.match(text, at - 1):
+        return False
+    return not (at >= 2 and text[at - 1] in ".'’-" and _LETTER.match(text, at - 2))
+
+
+@cache
+def _lower_starts() -> re.Pattern[str]:
+    """The lower-case first tokens of the gazetteer ("la"), not followed by a letter (the
+    letter before is checked by ``_candidate_starts``: no look-behind at every position)."""
+    lower = sorted((w for w in _place_starts() if "a" <= w[0] <= "z"), key=len, reverse=True)
+    words = "|".join(map(re.escape, lower)) or "(?!)"
+    return re.compile(rf"(?:{words})(?![^\W\d_]|[.'’-][^\W\d_])")
+
+
+def _candidate_starts(text: str) -> Iterator[int]:
+    """The starts of ``_place_candidates().finditer(text)``, in order, from two cheaper scans:
+    no valid lower-case start lies inside a rejected match, as a letter precedes it."""
+    capitals = (m.start() for m in _CAPITAL_START.finditer(text))
+    lowers = (m.start() for m in _lower_starts().finditer(text) if _free_start(text, m.start()))
+    return heapq.merge(capitals, lowers)
+
+
 def _place_findings(text: str) -> list[Finding]:
     """Gazetteer phrases of up to 4 tokens, longest first, never overlapping.
 
@@ -159,10 +188,10 @@ def _place_findings(text: str) -> list[Finding]:
     known, starts = gazetteer.places(), _place_starts()
     common = gazetteer.common_words()
     cursor = 0
-    for candidate in _place_candidates().finditer(text):
-        if candidate.start() < cursor:
+    for start in _candidate_starts(text):
+        if start < cursor:
             continue
-        first = _TOKEN.match(text, candidate.start())
+        first = _TOKEN.match(text, start)
         assert first is not None  # a candidate starts a token
         if first.group() not in starts and first.group().title() not in starts:
             continue
@@ -180,12 +209,23 @@ def _place_findings(text: str) -> list[Finding]:
     return found
 
 
+# Each pattern with the words one of which any match holds (None: no such words).
+_GATED: tuple[tuple[re.Pattern[str], tuple[str, ...] | None], ...] = (
+    (_UNIT, ("Apt", "Apartment", "Suite", "Ste", "Unit", "Flat", "Floor", "Fl.", "Room", "Rm.",
+             "Box", "PSC", "Building", "Bldg")),
+    (_MILITARY, ("US", "PO")),
+    (_POSTAL, None),
+)  # fmt: skip
+
+
 def detect_locations(text: str) -> list[Finding]:
     streets = _street_findings(text)
     found = streets + _address_tail(text, streets)
-    for pattern in (_UNIT, _MILITARY, _POSTAL):
-        found += [Finding(m.start(), m.end(), "LOCATION", 0.7) for m in pattern.finditer(text)]
-    for m in _CORNER.finditer(text):
+    for pattern, words in _GATED:
+        if words is None or any(word in text for word in words):
+            found += [Finding(m.start(), m.end(), "LOCATION", 0.7) for m in pattern.finditer(text)]
+    corners = _CORNER.finditer(text) if "corner" in text.lower() else ()
+    for m in corners:
         found += [Finding(m.start(k), m.end(k), "LOCATION", 0.7) for k in (1, 2)]
     found += _place_findings(text)
     return found

@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Iterator
 
 from behest.gateway.guard.findings import Finding, resolve_overlaps
+from behest.gateway.guard.secret_checks import checksum_ok, looks_like_example, not_a_credential
 
 _B = r"(?<![A-Za-z0-9_-])"  # token start
 _E = r"(?![A-Za-z0-9_-])"  # token end
@@ -36,10 +37,10 @@ _KNOWN = re.compile(
             rf"{_B}do[opr]_v1_[a-f0-9]{{64}}{_E}|{_B}dp\.(?:st|ct|pt|sa|scim|audit)\.[A-Za-z0-9._-]{{30,}}",
             rf"{_B}odt_[A-Za-z0-9]{{32,}}{_E}|{_B}dapi[a-f0-9]{{32}}(?:-\d)?{_E}",
             rf"{_B}shp(?:at|ca|pa|ss)_[a-fA-F0-9]{{32}}{_E}|AGE-SECRET-KEY-1[0-9A-Z]{{58}}",
-            rf"{_B}gl(?:c|sa)_[A-Za-z0-9_+/=-]{{32,}}{_E}|{_B}hv[sb]\.[A-Za-z0-9_-]{{24,}}{_E}",
+            rf"{_B}gl(?:c|sa)_[A-Za-z0-9_+/=-]{{32,}}{_E}|{_B}hvs\.[A-Za-z0-9_-]{{24,}}{_E}|{_B}hvb\.[A-Za-z0-9_-]{{100,}}{_E}",
             rf"{_B}sq0(?:csp|atp|idp)-[A-Za-z0-9_-]{{22,}}{_E}|{_B}EAA[A-Za-z0-9]{{80,}}{_E}",
             rf"{_B}(?:SK|AC)[0-9a-f]{{32}}{_E}|{_B}[0-9a-f]{{32}}-us\d{{1,2}}{_E}",
-            rf"{_B}NRI[QK]-[A-Za-z0-9_-]{{32}}{_E}|{_B}px-dep-[a-z0-9-]{{30,}}{_E}",
+            rf"{_B}NRI[QK]-[A-Za-z0-9_-]{{32}}{_E}|{_B}px-dep-[0-9a-f]{{8}}-[0-9a-f]{{4}}-[0-9a-f]{{4}}-[0-9a-f]{{4}}-[0-9a-f]{{12}}{_E}",
             rf"{_B}(?:pscale|lin_api|sntrys|sntryu|shpat|rubygems|pul|CFPAT|FLWSECK|xkeysib)_[A-Za-z0-9_-]{{24,}}{_E}",
             rf"{_B}eyJ[A-Za-z0-9_-]{{10,}}\.eyJ[A-Za-z0-9_-]{{10,}}\.[A-Za-z0-9_-]{{10,}}{_E}",
             rf"{_B}sk\.eyJ[A-Za-z0-9_-]{{20,}}\.[A-Za-z0-9_-]{{10,}}{_E}",
@@ -132,7 +133,18 @@ def _names(text: str) -> Iterator[re.Match[str]]:
             end = m.end()
 
 
+def _may_hold_bearer(text: str, lowered: str) -> bool:
+    """Whether ``_BEARER`` can match: it needs "bearer", "token" or "-u" (any case)."""
+    return (
+        "bearer" in lowered
+        or "token" in lowered
+        or "-u" in lowered
+        or any(odd in text for odd in _FOLD_ODDITIES)
+    )
+
+
 def _assigned(text: str) -> list[Finding]:
+    lowered = text.lower()
     found = []
     for name in _names(text):
         m = _VALUE.match(text, name.end())
@@ -143,13 +155,28 @@ def _assigned(text: str) -> list[Finding]:
         separator = text[name.end() : m.start(group)]
         if not re.search(r"[:=,>]", separator) and len(value) < 16:
             continue
+        if (
+            looks_like_example(value)
+            or _example_context(text, name.start())
+            or (not_a_credential(value, name.group()) and not _password_like(name.group(), value))
+        ):
+            continue
         if _random_looking(value) or _password_like(name.group(), value):
             found.append(Finding(m.start(group), m.end(group), "SECRET", 0.7))
-    for m in _BEARER.finditer(text):
+    for m in _BEARER.finditer(text) if _may_hold_bearer(text, lowered) else ():
         group = "v" if m.group("v") is not None else "u"
-        if _random_looking(m.group(group)):
+        if _random_looking(m.group(group)) and not looks_like_example(m.group(group)):
             found.append(Finding(m.start(group), m.end(group), "SECRET", 0.7))
     return found
+
+
+_EXAMPLE_CONTEXT = re.compile(r"(?i)example|dummy|fake|mock|sample|placeholder")
+
+
+def _example_context(text: str, at: int) -> bool:
+    """The name, or the line before it, says the value is an example (``FAKE_API_KEY =``)."""
+    line_start = text.rfind("\n", 0, at) + 1
+    return bool(_EXAMPLE_CONTEXT.search(text, max(line_start, at - 40), at + 24))
 
 
 def _password_like(assignment: str, value: str) -> bool:
@@ -179,14 +206,43 @@ def _finds(text: str, literal: str) -> Iterator[int]:
         at = text.find(literal, at + 1)
 
 
+def _verified(m: re.Match[str]) -> bool:
+    """A provider-shaped match that its checksum confirms and that is no documented example."""
+    value = m.group()
+    if value.startswith(("-----BEGIN", "LS0tLS1CRUdJTi", "$")):
+        return True
+    return checksum_ok(value) and not looks_like_example(value)
+
+
+# credentials in places the name = value rules do not reach: (trigger literal, pattern)
+_IN_CONTEXT = (
+    (
+        "DirectoryEntry",
+        re.compile(r"DirectoryEntry\(\s*\"[^\"]*\",\s*\"[^\"]+\",\s*\"(?P<v>[^\"]{3,})\""),
+    ),
+    ("Unseal Key", re.compile(r"Unseal Key \d+: (?P<v>[A-Za-z0-9+/=]{40,})")),
+    ("sonar.login", re.compile(r"sonar\.login['\"]?\s*[,:=]\s*['\"]?(?P<v>[0-9a-f]{40})\b")),
+    ("REACT_APP_", re.compile(r"REACT_APP_\w*USER(?:NAME)?\s*=\s*(?P<v>[^\s#'\"$]{2,})")),
+)
+
+
+def _in_context(text: str) -> Iterator[Finding]:
+    for trigger, pattern in _IN_CONTEXT:
+        if trigger in text:
+            for m in pattern.finditer(text):
+                yield Finding(m.start("v"), m.end("v"), "SECRET", 0.7)
+
+
 def detect_secrets(text: str) -> list[Finding]:
-    found = [Finding(m.start(), m.end(), "SECRET", 0.95) for m in _known(text)]
+    found = [Finding(m.start(), m.end(), "SECRET", 0.95) for m in _known(text) if _verified(m)]
+    found += _in_context(text)
     found += _assigned(text)
     prose = _PROSE_PASSWORD.finditer(text) if "assword" in text.lower() else ()
     for m in prose:
         if not _PLACEHOLDER_VALUE.match(m.group("v")):
             found.append(Finding(m.start("v"), m.end("v"), "SECRET", 0.6))
-    for m in _CLI_PASSWORD.finditer(text):
+    cli = _CLI_PASSWORD.finditer(text) if "-p" in text or "-P" in text else ()
+    for m in cli:
         if not _PLACEHOLDER_VALUE.match(m.group("v")) or re.search(r"(?i)psexec", text):
             found.append(Finding(m.start("v"), m.end("v"), "SECRET", 0.6))
     return resolve_overlaps(found)
