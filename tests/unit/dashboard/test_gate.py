@@ -61,6 +61,26 @@ async def test_the_sign_in_form_needs_its_own_double_submit_token(
     assert "behest_dashboard=" not in answer.headers.get("Set-Cookie", "").split(";")[0]
 
 
+async def test_changing_the_admin_token_ends_every_dashboard_session(
+    client: TestClient, tmp_path: Path
+) -> None:
+    await _sign_in(client)
+    cookies = {"behest_dashboard": _session_cookie(client)}
+    still = await client.get("/dashboard/projects", cookies=cookies, allow_redirects=False)
+    assert still.status == 200
+    changed = open_foundation(Settings(data_dir=tmp_path, admin_token="a-new-admin-token"))
+    async with TestClient(TestServer(build_app(changed))) as other:
+        answer = await other.get("/dashboard/projects", cookies=cookies, allow_redirects=False)
+        assert answer.status == 303
+        assert answer.headers["Location"] == "/dashboard/login"
+
+
+def _session_cookie(client: TestClient) -> str:
+    found = [c.value for c in client.session.cookie_jar if c.key == "behest_dashboard"]
+    assert len(found) == 1
+    return found[0]
+
+
 async def test_pages_carry_the_security_headers(client: TestClient) -> None:
     answer = await client.get("/dashboard/login")
     assert answer.headers["Content-Type"].startswith("text/html")
