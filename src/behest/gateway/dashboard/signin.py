@@ -88,17 +88,21 @@ async def login_form(request: web.Request) -> web.StreamResponse:
 async def login(request: web.Request) -> web.StreamResponse:
     dashboard = dashboard_of(request)
     ip = dashboard.client_ip(request)
-    wait = dashboard.throttle.retry_after(ip)
+    wait = dashboard.throttle.reserve(ip)  # before any await: counted as failed until it isn't
     if wait:
         response = _with_login_cookie(request, "Too many failed sign-ins; wait a minute.", 429)
         response.headers["Retry-After"] = str(wait)
         return response
-    data = await form_of(request)
+    try:
+        data = await form_of(request)
+    except BaseException:
+        dashboard.throttle.release(ip)
+        raise
     expected = request.cookies.get(LOGIN_COOKIE, "")
     if not expected or not hmac.compare_digest(expected, data.get(FIELD, "")):
+        dashboard.throttle.release(ip)
         return _with_login_cookie(request, "The form expired; try again.", 403)
     if not dashboard.services.admin_token.accepts(data.get("admin_token", "")):
-        dashboard.throttle.failed(ip)
         return _with_login_cookie(request, "That is not the admin token.", 401)
     dashboard.throttle.succeeded(ip)
     session = await asyncio.to_thread(dashboard.sessions.create)
