@@ -69,3 +69,9 @@ async def test_a_form_that_never_tried_a_token_gives_its_attempt_back(
         "/dashboard/login", data={"csrf_token": csrf, "admin_token": TOKEN}, allow_redirects=False
     )
     assert answer.status == 303
+
+
+async def test_a_non_ascii_form_token_is_refused_not_an_error(client: TestClient) -> None:
+    await _csrf(client)  # the login cookie is set
+    answer = await client.post("/dashboard/login", data={"csrf_token": "thé", "admin_token": "x"})
+    assert answer.status == 403

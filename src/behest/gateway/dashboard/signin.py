@@ -99,7 +99,7 @@ async def login(request: web.Request) -> web.StreamResponse:
         dashboard.throttle.release(ip)
         raise
     expected = request.cookies.get(LOGIN_COOKIE, "")
-    if not expected or not hmac.compare_digest(expected, data.get(FIELD, "")):
+    if not expected or not hmac.compare_digest(expected.encode(), data.get(FIELD, "").encode()):
         dashboard.throttle.release(ip)
         return _with_login_cookie(request, "The form expired; try again.", 403)
     if not dashboard.services.admin_token.accepts(data.get("admin_token", "")):
