@@ -81,6 +81,22 @@ def _session_cookie(client: TestClient) -> str:
     return found[0]
 
 
+async def test_the_providers_page_shows_no_secret_of_a_short_key_or_a_base_url(
+    client: TestClient,
+) -> None:
+    csrf = await _sign_in(client)
+    created = await client.post(
+        "/dashboard/projects", data={"csrf_token": csrf, "name": "Acme"}, allow_redirects=False
+    )
+    project = created.headers["Location"].split("/")[3].split("?")[0]
+    url = "https://user:pw-s3cret@llm.example/v1?api-key=q-s3cret"
+    form = {"csrf_token": csrf, "provider": "corp", "api_key": "sk-short", "base_url": url}
+    added = await client.post(f"/dashboard/projects/{project}/providers", data=form)
+    page = await added.text()
+    assert added.status == 200 and "https://llm.example/v1" in page
+    assert "s3cret" not in page and "user:" not in page and "hort" not in page
+
+
 async def test_pages_carry_the_security_headers(client: TestClient) -> None:
     answer = await client.get("/dashboard/login")
     assert answer.headers["Content-Type"].startswith("text/html")
