@@ -6,7 +6,7 @@
 import { OpenAI } from "openai";
 import { BehestError } from "./errors.js";
 import { INSPECT, trimSlash } from "./env.js";
-import { type Fetch, readToken, timeoutSignal } from "./mint.js";
+import { checkToken, type Fetch, readToken, timeoutSignal } from "./mint.js";
 import { type Splitter, type Surface, surface } from "./surface.js";
 import { type MintedToken, TokenCache } from "./token-cache.js";
 import { authorizingFetch, isSdkTelemetry, THREAD_HEADER } from "./transport.js";
@@ -48,7 +48,7 @@ export class BehestBrowser implements Surface<BrowserParams> {
     this.baseUrl = trimSlash(options.baseUrl);
     const fetch: Fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
     const getToken = options.getToken ?? tokenFromUrl(fetch, options);
-    const mint = () => getToken();
+    const mint = async () => checkToken<MintedToken>(await getToken());
     this.openai = new OpenAI({
       apiKey: PLACEHOLDER_KEY,
       baseURL: `${this.baseUrl}/v1`,

@@ -1,5 +1,5 @@
 /** `POST /v1/auth/mint`: the project key buys a short-lived token for one end user. */
-import { MintRefused } from "./errors.js";
+import { BehestError, MintRefused } from "./errors.js";
 import type { MintedToken } from "./token-cache.js";
 
 export type Fetch = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
@@ -26,6 +26,7 @@ export interface MintRequest extends MintOptions {
 }
 
 const MINT_TIMEOUT_MS = 30_000;
+const NOT_A_TOKEN = "The token answer is not a token";
 
 export async function mintToken(
   fetch: Fetch,
@@ -52,11 +53,25 @@ export async function mintToken(
 /** A token answer (from the gateway or an app's token endpoint), checked for shape. */
 export async function readToken<T extends MintedToken = BehestToken>(response: Response): Promise<T> {
   if (!response.ok) throw await MintRefused.from(response);
-  const body = (await response.json()) as Partial<BehestToken> | null;
-  if (typeof body?.access_token !== "string" || typeof body.expires_in !== "number") {
-    throw new TypeError("The token response lacks access_token or expires_in.");
+  let body: unknown;
+  try {
+    body = await response.json();
+  } catch (error) {
+    if (error instanceof SyntaxError) throw new BehestError(`${NOT_A_TOKEN} (not JSON)`);
+    throw error;
   }
-  return body as T;
+  return checkToken<T>(body);
+}
+
+/** A token (from an answer or an app's `getToken`): a non-empty `access_token`, a positive `expires_in`. */
+export function checkToken<T extends MintedToken = MintedToken>(value: unknown): T {
+  const token = (typeof value === "object" && value !== null && !Array.isArray(value) ? value : {}) as Partial<MintedToken>;
+  const { access_token, expires_in } = token;
+  if (typeof access_token !== "string" || access_token === "") throw new BehestError(`${NOT_A_TOKEN} (no access_token)`);
+  if (typeof expires_in !== "number" || !Number.isFinite(expires_in) || expires_in <= 0) {
+    throw new BehestError(`${NOT_A_TOKEN} (expires_in must be a positive number of seconds)`);
+  }
+  return token as T;
 }
 
 export function timeoutSignal(ms: number): AbortSignal | undefined {

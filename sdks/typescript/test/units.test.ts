@@ -1,7 +1,7 @@
 // The pure parts, no gateway: header parsing and the token cache's timing and sharing.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { behestHeaders, durationSeconds, parseGuard } from "@behest/client-ts";
+import { Behest, BehestBrowser, BehestError, behestHeaders, durationSeconds, OpenAI, parseGuard } from "@behest/client-ts";
 import { TokenCache, usableFor } from "../src/token-cache.js";
 
 describe("headers", () => {
@@ -87,5 +87,47 @@ describe("token cache", () => {
     const cache = new TokenCache(2);
     for (const user of ["a", "b", "c"]) await cache.get(user, minted(1));
     assert.equal(cache.size, 2);
+  });
+});
+
+describe("malformed tokens", () => {
+  const GATEWAY = "http://gateway.test";
+  const NOT_TOKENS: unknown[] = [
+    [],
+    null,
+    "x",
+    {},
+    { access_token: "", expires_in: 60 },
+    { access_token: "t", expires_in: true },
+    { access_token: "t", expires_in: -5 },
+    { access_token: "t", expires_in: 0 },
+  ];
+  const answer = (text: string) => new Response(text, { status: 200, headers: { "Content-Type": "application/json" } });
+  const ask = (client: BehestBrowser) =>
+    client.chat.completions.create({ model: "m", messages: [{ role: "user", content: "hi" }] }).catch((e: unknown) => e);
+
+  test("getToken giving a non-token: the call fails with a BehestError and nothing is sent", async () => {
+    for (const bad of NOT_TOKENS) {
+      let sent = 0;
+      const fetch = async () => {
+        sent += 1;
+        return answer("{}");
+      };
+      const client = new BehestBrowser({ baseUrl: GATEWAY, getToken: async () => bad as never, fetch, maxRetries: 0 });
+      const error = await ask(client);
+      assert.ok(error instanceof OpenAI.APIConnectionError && error.cause instanceof BehestError, `${JSON.stringify(bad)}: ${String(error)}`);
+      assert.equal(sent, 0);
+    }
+  });
+
+  test("a token endpoint or a mint answering a non-token: a BehestError", async () => {
+    for (const text of [...NOT_TOKENS.map((bad) => JSON.stringify(bad)), "not json {"]) {
+      const fetch = async () => answer(text);
+      const client = new BehestBrowser({ baseUrl: GATEWAY, tokenUrl: "http://app.test/token", fetch, maxRetries: 0 });
+      const error = await ask(client);
+      assert.ok(error instanceof OpenAI.APIConnectionError && error.cause instanceof BehestError, `${text}: ${String(error)}`);
+      const behest = new Behest({ key: "behest_sk_test", baseUrl: GATEWAY, fetch, maxRetries: 0 });
+      await assert.rejects(behest.tokens.mint("u1"), BehestError, text);
+    }
   });
 });

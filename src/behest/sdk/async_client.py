@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from types import TracebackType
 from typing import Any
@@ -12,7 +13,7 @@ from behest.sdk.async_users import AsyncUserClients
 from behest.sdk.calls import THREAD_HEADER, Call
 from behest.sdk.config import load_config
 from behest.sdk.resources import AsyncResource
-from behest.sdk.tokens import Clock, MintedToken, TokenCache
+from behest.sdk.tokens import MAX_USERS, Clock, MintedToken, TokenCache
 
 
 class AsyncTokens:
@@ -41,6 +42,7 @@ class AsyncBehest:
         http_client: Any = None,
         default_headers: dict[str, str] | None = None,
         clock: Clock = time.monotonic,
+        max_users: int = MAX_USERS,
     ) -> None:
         self.config = load_config(key, base_url)
         options: dict[str, Any] = {} if timeout is None else {"timeout": timeout}
@@ -53,7 +55,9 @@ class AsyncBehest:
             **options,
         )
         self._root = root
-        self._users = AsyncUserClients(root, TokenCache(clock), user_id)
+        self._users = AsyncUserClients(
+            root, TokenCache(clock, new_lock=asyncio.Lock, max_users=max_users), user_id
+        )
         self.tokens = AsyncTokens(self._users)
 
     def __repr__(self) -> str:

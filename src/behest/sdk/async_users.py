@@ -18,16 +18,17 @@ class AsyncUserClients:
     """Official async clients per user, each with its minted token as the API key."""
 
     def __init__(
-        self, root: openai.AsyncOpenAI, cache: TokenCache, default_user: str | None
+        self,
+        root: openai.AsyncOpenAI,
+        cache: TokenCache[asyncio.Lock, openai.AsyncOpenAI],
+        default_user: str | None,
     ) -> None:
         self._root = root  # carries the project key: used for minting only
         self._cache = cache
         self._default_user = default_user
-        self._clients: dict[TokenKey, tuple[str, openai.AsyncOpenAI]] = {}
-        self._locks: dict[TokenKey, asyncio.Lock] = {}
 
     def __repr__(self) -> str:
-        return f"<AsyncUserClients of {len(self._clients)} users>"
+        return f"<AsyncUserClients of {len(self._cache)} users>"
 
     async def mint(
         self, user_id: str, session_id: str | None, expires_in: int | None
@@ -38,22 +39,22 @@ class AsyncUserClients:
         found = self._cache.fresh(key)
         if found is not None:
             return found
-        async with self._locks.setdefault(key, asyncio.Lock()):
-            found = self._cache.fresh(key)
-            if found is None:
-                found = await self.mint(key[0], self._cache.session_of(key), None)
-                self._cache.put(key, found)
-            return found
+        with self._cache.claimed(key) as entry:
+            async with entry.lock:
+                found = self._cache.fresh(key)
+                if found is None:
+                    found = await self.mint(key[0], self._cache.session_of(key), None)
+                    self._cache.put(key, found)
+                return found
 
     async def client(self, key: TokenKey) -> tuple[MintedToken, openai.AsyncOpenAI]:
         token = await self.token(key)
-        held = self._clients.get(key)
-        if held is not None and held[0] == token.access_token:
-            return token, held[1]
-        client = self._root.with_options(
-            api_key=token.access_token, default_headers={SESSION_HEADER: token.session_id}
-        )
-        self._clients[key] = (token.access_token, client)
+        client = self._cache.client(key, token.access_token)
+        if client is None:
+            client = self._root.with_options(
+                api_key=token.access_token, default_headers={SESSION_HEADER: token.session_id}
+            )
+            self._cache.keep_client(key, token.access_token, client)
         return token, client
 
     async def call(self, call: Call, *, retry: bool = True) -> Any:

@@ -30,15 +30,18 @@ class Call:
     thread_id: str | None
 
     def key(self, default_user: str | None) -> TokenKey:
-        user = self.user_id or default_user
+        """An empty ``user_id`` is refused, never taken for "no user" (nor the default's)."""
+        user = self.user_id if self.user_id is not None else default_user
         if user is None and self.path[:1] and self.path[0] in _USERLESS:
             user = SERVICE_USER
-        if not user:
-            name = ".".join(self.path)
+        name = ".".join(self.path) or "as_user"
+        if user is None:
             raise TypeError(
                 f"{name}() needs user_id=… (the end user the call is for), "
                 "or a default: Behest(user_id=…)."
             )
+        if not user:
+            raise ValueError(f"{name}() got an empty user_id: name the end user the call is for.")
         return (user, self.session_id)
 
     def arguments(self) -> dict[str, Any]:

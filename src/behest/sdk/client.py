@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from types import TracebackType
 from typing import Any
@@ -11,7 +12,7 @@ import openai
 from behest.sdk.calls import THREAD_HEADER, Call
 from behest.sdk.config import load_config
 from behest.sdk.resources import Resource
-from behest.sdk.tokens import Clock, MintedToken, TokenCache
+from behest.sdk.tokens import MAX_USERS, Clock, MintedToken, TokenCache
 from behest.sdk.users import UserClients
 
 
@@ -32,7 +33,8 @@ class Behest:
 
     ``key`` defaults to ``BEHEST_KEY`` and ``base_url`` (the gateway's root) to
     ``BEHEST_BASE_URL``; ``timeout``, ``max_retries``, ``http_client`` and
-    ``default_headers`` go to the official client.
+    ``default_headers`` go to the official client. ``max_users``: how many (user,
+    session) tokens and clients to keep, least recently used dropped first.
     """
 
     def __init__(
@@ -46,6 +48,7 @@ class Behest:
         http_client: Any = None,
         default_headers: dict[str, str] | None = None,
         clock: Clock = time.monotonic,
+        max_users: int = MAX_USERS,
     ) -> None:
         self.config = load_config(key, base_url)
         options: dict[str, Any] = {} if timeout is None else {"timeout": timeout}
@@ -58,7 +61,9 @@ class Behest:
             **options,
         )
         self._root = root
-        self._users = UserClients(root, TokenCache(clock), user_id)
+        self._users = UserClients(
+            root, TokenCache(clock, new_lock=threading.Lock, max_users=max_users), user_id
+        )
         self.tokens = Tokens(self._users)
 
     def __repr__(self) -> str:

@@ -26,7 +26,8 @@ class BehestConfigError(openai.OpenAIError):
 
 
 class MintReplyError(openai.OpenAIError):
-    """The gateway's mint answer lacked ``access_token``, ``expires_in`` or ``session_id``."""
+    """The gateway's mint answer was not a JSON object with a non-empty ``access_token``
+    and ``session_id`` and a positive integer ``expires_in``."""
 
 
 def is_token_expired(error: BaseException) -> bool:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+import json
+from typing import Any, TypeGuard
 
 import openai
 
@@ -10,13 +11,7 @@ from behest.sdk.errors import MintReplyError
 from behest.sdk.tokens import MintedToken
 
 MINT_PATH = "/auth/mint"
-
-
-class _MintReply(openai.BaseModel):
-    access_token: str
-    expires_in: int
-    session_id: str
-    token_type: str = "Bearer"
+_NOT_A_TOKEN = "The gateway's answer to a mint is not a token."
 
 
 def mint_body(user_id: str, session_id: str | None, expires_in: int | None) -> dict[str, Any]:
@@ -28,11 +23,27 @@ def mint_body(user_id: str, session_id: str | None, expires_in: int | None) -> d
     return body
 
 
-def to_token(reply: _MintReply) -> MintedToken:
-    token, expires_in, session = reply.access_token, reply.expires_in, reply.session_id
-    if not isinstance(token, str) or not isinstance(expires_in, int) or not session:
-        raise MintReplyError("The gateway's answer to a mint is not a token.")
-    return MintedToken(token, expires_in, str(session), str(reply.token_type or "Bearer"))
+def to_token(body: bytes) -> MintedToken:
+    """The token in a mint's 200 answer; anything else is a :class:`MintReplyError`."""
+    try:
+        reply = json.loads(body)
+    except ValueError as exc:  # not JSON, or not UTF-8
+        raise MintReplyError(_NOT_A_TOKEN) from exc
+    if not isinstance(reply, dict):
+        raise MintReplyError(_NOT_A_TOKEN)
+    token, expires_in = reply.get("access_token"), reply.get("expires_in")
+    session, token_type = reply.get("session_id"), reply.get("token_type")
+    if not _text(token) or not _text(session) or not _lifetime(expires_in):
+        raise MintReplyError(_NOT_A_TOKEN)
+    return MintedToken(token, expires_in, session, token_type if _text(token_type) else "Bearer")
+
+
+def _text(value: object) -> TypeGuard[str]:
+    return isinstance(value, str) and value != ""
+
+
+def _lifetime(value: object) -> TypeGuard[int]:
+    return type(value) is int and value > 0  # bool is an int subclass: refused
 
 
 def mint(
@@ -43,7 +54,7 @@ def mint(
 ) -> MintedToken:
     """A new token for ``user_id``; ``client`` carries the project key."""
     body = mint_body(user_id, session_id, expires_in)
-    return to_token(client.post(MINT_PATH, cast_to=_MintReply, body=body))
+    return to_token(client.post(MINT_PATH, cast_to=bytes, body=body))
 
 
 async def amint(
@@ -53,4 +64,4 @@ async def amint(
     expires_in: int | None = None,
 ) -> MintedToken:
     body = mint_body(user_id, session_id, expires_in)
-    return to_token(await client.post(MINT_PATH, cast_to=_MintReply, body=body))
+    return to_token(await client.post(MINT_PATH, cast_to=bytes, body=body))

@@ -18,16 +18,18 @@ from behest.sdk.tokens import MintedToken, TokenCache, TokenKey
 class UserClients:
     """Official clients per user, each with its minted token as the API key."""
 
-    def __init__(self, root: openai.OpenAI, cache: TokenCache, default_user: str | None) -> None:
+    def __init__(
+        self,
+        root: openai.OpenAI,
+        cache: TokenCache[threading.Lock, openai.OpenAI],
+        default_user: str | None,
+    ) -> None:
         self._root = root  # carries the project key: used for minting only
         self._cache = cache
         self._default_user = default_user
-        self._clients: dict[TokenKey, tuple[str, openai.OpenAI]] = {}
-        self._locks: dict[TokenKey, threading.Lock] = {}
-        self._locks_guard = threading.Lock()
 
     def __repr__(self) -> str:
-        return f"<UserClients of {len(self._clients)} users>"
+        return f"<UserClients of {len(self._cache)} users>"
 
     def mint(self, user_id: str, session_id: str | None, expires_in: int | None) -> MintedToken:
         return minting.mint(self._root, user_id, session_id, expires_in)
@@ -36,7 +38,7 @@ class UserClients:
         found = self._cache.fresh(key)
         if found is not None:
             return found
-        with self._lock(key):
+        with self._cache.claimed(key) as entry, entry.lock:
             found = self._cache.fresh(key)
             if found is None:
                 found = self.mint(key[0], self._cache.session_of(key), None)
@@ -45,13 +47,12 @@ class UserClients:
 
     def client(self, key: TokenKey) -> tuple[MintedToken, openai.OpenAI]:
         token = self.token(key)
-        held = self._clients.get(key)
-        if held is not None and held[0] == token.access_token:
-            return token, held[1]
-        client = self._root.with_options(
-            api_key=token.access_token, default_headers={SESSION_HEADER: token.session_id}
-        )
-        self._clients[key] = (token.access_token, client)
+        client = self._cache.client(key, token.access_token)
+        if client is None:
+            client = self._root.with_options(
+                api_key=token.access_token, default_headers={SESSION_HEADER: token.session_id}
+            )
+            self._cache.keep_client(key, token.access_token, client)
         return token, client
 
     def call(self, call: Call, *, retry: bool = True) -> Any:
@@ -70,10 +71,6 @@ class UserClients:
 
     def drop(self, key: TokenKey, token: MintedToken) -> None:
         self._cache.drop(key, token.access_token)
-
-    def _lock(self, key: TokenKey) -> threading.Lock:
-        with self._locks_guard:
-            return self._locks.setdefault(key, threading.Lock())
 
 
 class _RetryingManager(AbstractContextManager[Any]):

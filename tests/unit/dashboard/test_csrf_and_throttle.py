@@ -69,3 +69,14 @@ def test_idle_ips_are_forgotten_when_the_table_is_full(monkeypatch: object) -> N
         assert set(throttle._failures) == {"d"}
     finally:
         setattr(module, "_MAX_IPS", 10_000)  # noqa: B010
+
+
+def test_an_attempt_is_counted_when_reserved_and_the_count_is_capped() -> None:
+    throttle = SignInThrottle(limit=3, window_s=60, clock=Clock())
+    assert [throttle.reserve("ip") for _ in range(3)] == [0, 0, 0]
+    assert throttle.reserve("ip") > 0  # the fourth waits, though none has failed yet
+    for _ in range(100):
+        throttle.failed("ip")
+    assert len(throttle._failures["ip"]) == 3
+    throttle.release("ip")
+    assert throttle.reserve("ip") == 0

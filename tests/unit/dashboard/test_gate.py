@@ -61,6 +61,42 @@ async def test_the_sign_in_form_needs_its_own_double_submit_token(
     assert "behest_dashboard=" not in answer.headers.get("Set-Cookie", "").split(";")[0]
 
 
+async def test_changing_the_admin_token_ends_every_dashboard_session(
+    client: TestClient, tmp_path: Path
+) -> None:
+    await _sign_in(client)
+    cookies = {"behest_dashboard": _session_cookie(client)}
+    still = await client.get("/dashboard/projects", cookies=cookies, allow_redirects=False)
+    assert still.status == 200
+    changed = open_foundation(Settings(data_dir=tmp_path, admin_token="a-new-admin-token"))
+    async with TestClient(TestServer(build_app(changed))) as other:
+        answer = await other.get("/dashboard/projects", cookies=cookies, allow_redirects=False)
+        assert answer.status == 303
+        assert answer.headers["Location"] == "/dashboard/login"
+
+
+def _session_cookie(client: TestClient) -> str:
+    found = [c.value for c in client.session.cookie_jar if c.key == "behest_dashboard"]
+    assert len(found) == 1
+    return found[0]
+
+
+async def test_the_providers_page_shows_no_secret_of_a_short_key_or_a_base_url(
+    client: TestClient,
+) -> None:
+    csrf = await _sign_in(client)
+    created = await client.post(
+        "/dashboard/projects", data={"csrf_token": csrf, "name": "Acme"}, allow_redirects=False
+    )
+    project = created.headers["Location"].split("/")[3].split("?")[0]
+    url = "https://user:pw-s3cret@llm.example/v1?api-key=q-s3cret"
+    form = {"csrf_token": csrf, "provider": "corp", "api_key": "sk-short", "base_url": url}
+    added = await client.post(f"/dashboard/projects/{project}/providers", data=form)
+    page = await added.text()
+    assert added.status == 200 and "https://llm.example/v1" in page
+    assert "s3cret" not in page and "user:" not in page and "hort" not in page
+
+
 async def test_pages_carry_the_security_headers(client: TestClient) -> None:
     answer = await client.get("/dashboard/login")
     assert answer.headers["Content-Type"].startswith("text/html")

@@ -6,7 +6,7 @@ import pytest
 
 from behest.gateway.dashboard.html import Html, esc, layout, table, tag
 from behest.gateway.dashboard.projects_pages import form_values, settings_from_form
-from behest.gateway.dashboard.providers_pages import credential_from_form
+from behest.gateway.dashboard.providers_pages import credential_from_form, key_hint, shown_url
 from behest.gateway.errors import InvalidRequest
 
 
@@ -85,3 +85,17 @@ def test_the_provider_form_becomes_a_credential() -> None:
         "base_url": "",
         "models": ["gpt-4o*", "gpt-4o-mini", "o1"],
     }
+
+
+def test_only_a_long_keys_last_four_characters_are_shown() -> None:
+    assert key_hint("sk-proj-abcdefgh1234") == "…1234"
+    assert key_hint("abcdefgh1234") == "…1234"
+    assert key_hint("abcdefgh123") == "…"
+    assert key_hint("sk-1") == "…"
+
+
+def test_a_base_urls_userinfo_query_and_fragment_are_not_shown() -> None:
+    url = "https://user:s3cret@llm.example:8443/v1?api-key=s3cret&x=1#s3cret"
+    assert shown_url(url) == "https://llm.example:8443/v1"
+    assert shown_url("http://localhost:11434/v1") == "http://localhost:11434/v1"
+    assert shown_url("http://[::1/v1") == "(not shown)"

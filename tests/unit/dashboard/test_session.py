@@ -67,6 +67,13 @@ def test_a_session_expires_after_its_lifetime() -> None:
     assert store.values == {}  # the expired row went with it
 
 
+def test_a_session_signed_in_with_another_admin_token_is_refused(db: Database) -> None:
+    session = Sessions(db, admin="fingerprint-of-the-old-token").create()
+    assert Sessions(db, admin="fingerprint-of-the-old-token").get(session.id) == session
+    assert Sessions(db, admin="fingerprint-of-the-new-token").get(session.id) is None
+    assert Sessions(db).get(session.id) is None
+
+
 def test_sign_out_ends_the_session(db: Database) -> None:
     sessions = Sessions(db)
     session = sessions.create()

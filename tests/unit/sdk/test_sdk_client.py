@@ -107,6 +107,21 @@ def test_a_call_without_a_user_says_how_to_name_one(gateway: FakeGateway) -> Non
     assert gateway.mints == []
 
 
+def test_an_empty_user_id_is_refused_not_taken_for_the_default_user(
+    gateway: FakeGateway,
+) -> None:
+    for behest in (make(gateway), make(gateway, user_id="app-user")):
+        with pytest.raises(ValueError, match="empty user_id"):
+            behest.chat.completions.create(model="m", messages=HELLO, user_id="")
+        with pytest.raises(ValueError, match="empty user_id"):
+            behest.models.list(user_id="")
+        with pytest.raises(ValueError, match="empty user_id"):
+            behest.as_user("")
+    with pytest.raises(ValueError, match="empty user_id"):
+        make(gateway, user_id="").chat.completions.create(model="m", messages=HELLO)
+    assert gateway.mints == []
+
+
 def test_a_default_user_serves_calls_that_name_none(gateway: FakeGateway) -> None:
     make(gateway, user_id="app-user").chat.completions.create(model="m", messages=HELLO)
     assert gateway.mints[0]["user_id"] == "app-user"

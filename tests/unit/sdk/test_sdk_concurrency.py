@@ -104,3 +104,23 @@ async def test_async_token_expired_is_retried_once(gateway: FakeGateway) -> None
     gateway.expired.add("tok-1")
     reply = await ask(behest, "u1")
     assert reply.choices[0].message.content == "tok-2" and len(gateway.calls) == 3
+
+
+def test_20000_users_keep_at_most_10000_entries(gateway: FakeGateway) -> None:
+    behest = Behest(KEY, base_url=BASE, http_client=gateway.sync_client())
+    for i in range(20_000):
+        behest.as_user(f"u{i}")
+    assert len(behest._users._cache) == 10_000
+    assert len(gateway.mints) == 20_000
+
+
+async def test_a_small_cache_still_mints_each_user_once_under_concurrency(
+    gateway: FakeGateway,
+) -> None:
+    gateway.mint_delay_s = 0.05
+    behest = AsyncBehest(KEY, base_url=BASE, http_client=gateway.async_client(), max_users=2)
+    await asyncio.gather(*(ask(behest, f"u{i % 10}") for i in range(100)))
+    assert sorted(m["user_id"] for m in gateway.mints) == sorted(f"u{i}" for i in range(10))
+    assert len(behest._users._cache) == 10  # all ten were minting at once: none was dropped
+    await ask(behest, "later")
+    assert len(behest._users._cache) == 2

@@ -7,7 +7,7 @@ import openai
 import pytest
 from fake_gateway import BASE, KEY, FakeGateway, error
 
-from behest import Behest
+from behest import AsyncBehest, Behest
 from behest.sdk import BehestConfigError, MintReplyError
 
 HELLO = [{"role": "user", "content": "hello"}]
@@ -70,6 +70,53 @@ def test_a_malformed_mint_reply_is_its_own_error(gateway: FakeGateway) -> None:
     behest = Behest(KEY, base_url=BASE, http_client=gateway.sync_client())
     with pytest.raises(MintReplyError):
         behest.tokens.mint("u1")
+
+
+GOOD = {"access_token": "tok", "expires_in": 900, "session_id": "sess_1"}
+MALFORMED = [
+    b"[]",
+    b"null",
+    b'"x"',
+    b"not json {",
+    b"\xff\xfe",
+    b'{"access_token": "", "expires_in": 900, "session_id": "s"}',
+    b'{"access_token": 7, "expires_in": 900, "session_id": "s"}',
+    b'{"access_token": "tok", "expires_in": true, "session_id": "s"}',
+    b'{"access_token": "tok", "expires_in": -5, "session_id": "s"}',
+    b'{"access_token": "tok", "expires_in": 0, "session_id": "s"}',
+    b'{"access_token": "tok", "expires_in": 9.5, "session_id": "s"}',
+    b'{"access_token": "tok", "expires_in": 900, "session_id": ["s"]}',
+]
+
+
+@pytest.mark.parametrize("body", MALFORMED)
+def test_every_malformed_mint_reply_is_a_mint_reply_error(
+    gateway: FakeGateway, body: bytes
+) -> None:
+    headers = {"content-type": "application/json"}
+    gateway.mint_reply = lambda _: httpx2.Response(200, content=body, headers=headers)
+    behest = Behest(KEY, base_url=BASE, http_client=gateway.sync_client())
+    with pytest.raises(MintReplyError):
+        behest.tokens.mint("u1")
+    with pytest.raises(MintReplyError):
+        behest.chat.completions.create(model="m", messages=HELLO, user_id="u1")
+
+
+@pytest.mark.parametrize("body", MALFORMED[:4])
+async def test_the_async_client_raises_the_same_mint_reply_error(
+    gateway: FakeGateway, body: bytes
+) -> None:
+    gateway.mint_reply = lambda _: httpx2.Response(200, content=body)
+    behest = AsyncBehest(KEY, base_url=BASE, http_client=gateway.async_client())
+    with pytest.raises(MintReplyError):
+        await behest.tokens.mint("u1")
+
+
+def test_a_well_formed_mint_reply_is_a_token(gateway: FakeGateway) -> None:
+    gateway.mint_reply = lambda _: httpx2.Response(200, json=GOOD)
+    token = Behest(KEY, base_url=BASE, http_client=gateway.sync_client()).tokens.mint("u1")
+    assert (token.access_token, token.expires_in, token.session_id) == ("tok", 900, "sess_1")
+    assert token.token_type == "Bearer"
 
 
 def test_an_unreachable_gateway_is_a_connection_error() -> None:

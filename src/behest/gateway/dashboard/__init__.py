@@ -38,7 +38,8 @@ _PAGES = (
 
 
 def install(app: web.Application, parts: Services, client_ip: ClientIp) -> None:
-    app[DASHBOARD] = Dashboard(parts, Sessions(parts.directory.db), SignInThrottle(), client_ip)
+    sessions = Sessions(parts.directory.db, parts.admin_token.fingerprint)
+    app[DASHBOARD] = Dashboard(parts, sessions, SignInThrottle(), client_ip)
     for table in _PAGES:
         app.router.add_routes(table)
     app.router.add_static(f"{ROOT}/static", STATIC, append_version=False)

@@ -1,10 +1,13 @@
 """Provider credentials: add one by pasting its key (afterwards only the last four
-characters are shown), base URL and model patterns; test it by listing the upstream's
-models through the gateway's own upstream client; disable, enable, delete."""
+characters are shown, and only of a key long enough to spare them), base URL (shown
+without any user, password or query string it carries) and model patterns; test it by
+listing the upstream's models through the gateway's own upstream client; disable,
+enable, delete."""
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from aiohttp import web
 
@@ -27,6 +30,7 @@ from behest.gateway.providers.model_list import models_request, parse_model_ids
 from behest.gateway.providers.profiles import PROFILES
 
 routes = web.RouteTableDef()
+SHORT_KEY = 12  # a key shorter than this shows none of its characters
 _PATH = f"{ROOT}/projects/{{project}}/providers"
 DONE = {
     "added": "Provider added.",
@@ -48,9 +52,23 @@ def _button(
     return form(path, page.csrf, "", label, **attrs)
 
 
+def key_hint(api_key: str) -> str:
+    return "…" + api_key[-4:] if len(api_key) >= SHORT_KEY else "…"
+
+
+def shown_url(base_url: str) -> str:
+    """The base URL without the secrets a URL can carry: userinfo, query and fragment."""
+    try:
+        parts = urlsplit(base_url)
+    except ValueError:
+        return "(not shown)"
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit((parts.scheme, host, parts.path, "", ""))
+
+
 def _row(page: Page, credential: dict[str, Any], view: CredentialView | None) -> list[object]:
     disabled = bool(credential["settings"].get("disabled"))
-    key = "…" + view.api_key[-4:] if view and view.api_key else ("—" if view else "unusable")
+    key = key_hint(view.api_key) if view and view.api_key else ("—" if view else "unusable")
     actions = join(
         [
             _button(page, credential, "test", "Test", class_="test") if view else "",
@@ -72,7 +90,7 @@ def _row(page: Page, credential: dict[str, Any], view: CredentialView | None) ->
     return [
         credential["name"],
         credential["provider"],
-        credential["base_url"] or "(default)",
+        shown_url(credential["base_url"]) if credential["base_url"] else "(default)",
         ", ".join(credential["models"]) or "(catalog)",
         tag("code", key),
         "disabled" if disabled else "active",

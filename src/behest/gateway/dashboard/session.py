@@ -2,13 +2,16 @@
 
 A session is kept in the store's ``meta`` table under the SHA-256 of its id (so every
 worker and replica sharing the database knows it, and a leaked database holds no usable
-cookie), with its CSRF token and its expiry. Sessions last :data:`SESSION_TTL_S` from
-sign-in; signing out deletes the row; expired rows are purged at each sign-in.
+cookie), with its CSRF token, its expiry and a fingerprint of the admin token it was signed in
+with (a digest of that token's digest): a session is live only while the admin token is
+the same, so changing the token ends every session. Sessions last :data:`SESSION_TTL_S`
+from sign-in; signing out deletes the row; expired rows are purged at each sign-in.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 import time
 from collections.abc import Callable
@@ -50,9 +53,15 @@ class Sessions:
     """Synchronous (the dashboard runs it in a worker thread)."""
 
     def __init__(
-        self, store: MetaStore, ttl_s: float = SESSION_TTL_S, clock: Clock = time.time
+        self,
+        store: MetaStore,
+        admin: str = "",
+        ttl_s: float = SESSION_TTL_S,
+        clock: Clock = time.time,
     ) -> None:
+        """``admin``: the current admin token's fingerprint (``AdminTokenCheck.fingerprint``)."""
         self.store = store
+        self.admin = admin
         self.ttl_s = ttl_s
         self.clock = clock
 
@@ -61,12 +70,13 @@ class Sessions:
         session = Session(
             secrets.token_urlsafe(32), secrets.token_urlsafe(32), self.clock() + self.ttl_s
         )
-        value = {"csrf": session.csrf, "expires_at": session.expires_at}
+        value = {"csrf": session.csrf, "expires_at": session.expires_at, "admin": self.admin}
         self.store.set_meta(_key(session.id), orjson.dumps(value).decode())
         return session
 
     def get(self, session_id: str | None) -> Session | None:
-        """The live session with this id; None when unknown, malformed or expired."""
+        """The live session with this id; None when unknown, malformed, expired or signed
+        in with another admin token."""
         if not session_id or len(session_id) > 128:
             return None
         raw = self.store.get_meta(_key(session_id))
@@ -75,6 +85,8 @@ class Sessions:
         data = orjson.loads(raw)
         if data["expires_at"] <= self.clock():
             self.store.delete_meta(_key(session_id))
+            return None
+        if not hmac.compare_digest(str(data.get("admin", "")), self.admin):
             return None
         return Session(session_id, str(data["csrf"]), float(data["expires_at"]))
 

@@ -2,7 +2,9 @@
 
 The sign-in form has no session yet, so its CSRF defence is a double-submit token: a
 random value in a short-lived cookie that the form must repeat. Failed attempts are
-counted per client IP (:mod:`throttle`); past the limit the answer is 429.
+counted per client IP (:mod:`throttle`); past the limit a wrong token is answered 429
+(and counted again), but the right token still signs in: a flood of failures from an
+address the admin shares cannot lock the admin out.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from aiohttp import web
 
 from behest.gateway.dashboard.csrf import FIELD
 from behest.gateway.dashboard.gate import (
+    Dashboard,
     Page,
     dashboard_of,
     form_of,
@@ -24,6 +27,7 @@ from behest.gateway.dashboard.gate import (
 )
 from behest.gateway.dashboard.html import ROOT, field, form, join, layout, notices, tag, text_input
 from behest.gateway.dashboard.session import COOKIE
+from behest.gateway.dashboard.throttle import SignInThrottle
 
 routes = web.RouteTableDef()
 LOGIN_COOKIE = "behest_dashboard_login"
@@ -87,20 +91,35 @@ async def login_form(request: web.Request) -> web.StreamResponse:
 @routes.post(f"{ROOT}/login")
 async def login(request: web.Request) -> web.StreamResponse:
     dashboard = dashboard_of(request)
-    ip = dashboard.client_ip(request)
-    wait = dashboard.throttle.retry_after(ip)
-    if wait:
-        response = _with_login_cookie(request, "Too many failed sign-ins; wait a minute.", 429)
-        response.headers["Retry-After"] = str(wait)
-        return response
-    data = await form_of(request)
+    throttle, ip = dashboard.throttle, dashboard.client_ip(request)
+    throttled = throttle.reserve(ip) > 0  # before any await: counted as failed until it isn't
+    try:
+        data = await form_of(request)
+    except BaseException:
+        _give_back(throttle, ip, throttled)
+        raise
     expected = request.cookies.get(LOGIN_COOKIE, "")
-    if not expected or not hmac.compare_digest(expected, data.get(FIELD, "")):
+    if not expected or not hmac.compare_digest(expected.encode(), data.get(FIELD, "").encode()):
+        _give_back(throttle, ip, throttled)
         return _with_login_cookie(request, "The form expired; try again.", 403)
-    if not dashboard.services.admin_token.accepts(data.get("admin_token", "")):
-        dashboard.throttle.failed(ip)
+    if dashboard.services.admin_token.accepts(data.get("admin_token", "")):
+        throttle.succeeded(ip)  # the right token signs in, throttled or not
+        raise await _new_session(request, dashboard)
+    if not throttled:
         return _with_login_cookie(request, "That is not the admin token.", 401)
-    dashboard.throttle.succeeded(ip)
+    throttle.failed(ip)  # guessing on keeps the IP throttled
+    response = _with_login_cookie(request, "Too many failed sign-ins; wait a minute.", 429)
+    response.headers["Retry-After"] = str(throttle.retry_after(ip))
+    return response
+
+
+def _give_back(throttle: SignInThrottle, ip: str, throttled: bool) -> None:
+    """An attempt that never tried a token: its reserved slot (if any) is released."""
+    if not throttled:
+        throttle.release(ip)
+
+
+async def _new_session(request: web.Request, dashboard: Dashboard) -> web.HTTPSeeOther:
     session = await asyncio.to_thread(dashboard.sessions.create)
     response = see_other(f"{ROOT}/projects")
     response.set_cookie(
@@ -113,7 +132,7 @@ async def login(request: web.Request) -> web.StreamResponse:
         secure=is_tls(request),
     )
     response.del_cookie(LOGIN_COOKIE, path=f"{ROOT}/login")
-    raise response
+    return response
 
 
 @routes.post(f"{ROOT}/logout")

@@ -71,3 +71,8 @@ class AdminTokenCheck:
 
     def accepts(self, token: str) -> bool:
         return self._expected is not None and hmac.compare_digest(self._expected, _digest(token))
+
+    @property
+    def fingerprint(self) -> str:
+        """A digest of the expected digest: binds dashboard sessions to this admin token."""
+        return _digest(self._expected) if self._expected is not None else ""
