@@ -89,7 +89,7 @@ def test_nothing_is_shown_before_sign_in(browser: Browser, gateway: Process) -> 
     context.close()
 
 
-def test_repeated_wrong_tokens_are_rate_limited_but_the_right_one_signs_in(
+def test_a_wrong_token_fails_and_repeated_failures_are_rate_limited(
     browser: Browser, gateway: Process
 ) -> None:
     context = new_context(browser, "203.0.113.7")
@@ -98,12 +98,10 @@ def test_repeated_wrong_tokens_are_rate_limited_but_the_right_one_signs_in(
         sign_in(page, gateway.url, "wrong-token")
         expect(page.locator(".notice.error")).to_have_text("That is not the admin token.")
     with page.expect_response(lambda r: r.request.method == "POST") as answer:
-        sign_in(page, gateway.url, "wrong-token")
+        sign_in(page, gateway.url, ADMIN)  # even the right token, until the minute passes
     assert answer.value.status == 429
     assert answer.value.headers["retry-after"].isdigit()
     expect(page.locator(".notice.error")).to_contain_text("Too many failed sign-ins")
-    sign_in(page, gateway.url, ADMIN)  # the right token is never locked out
-    expect(page.locator("h1")).to_have_text("Projects")
     context.close()
 
 

@@ -2,9 +2,7 @@
 
 The sign-in form has no session yet, so its CSRF defence is a double-submit token: a
 random value in a short-lived cookie that the form must repeat. Failed attempts are
-counted per client IP (:mod:`throttle`); past the limit a wrong token is answered 429
-(and counted again), but the right token still signs in: a flood of failures from an
-address the admin shares cannot lock the admin out.
+counted per client IP (:mod:`throttle`); past the limit the answer is 429.
 """
 
 from __future__ import annotations
@@ -17,7 +15,6 @@ from aiohttp import web
 
 from behest.gateway.dashboard.csrf import FIELD
 from behest.gateway.dashboard.gate import (
-    Dashboard,
     Page,
     dashboard_of,
     form_of,
@@ -27,7 +24,6 @@ from behest.gateway.dashboard.gate import (
 )
 from behest.gateway.dashboard.html import ROOT, field, form, join, layout, notices, tag, text_input
 from behest.gateway.dashboard.session import COOKIE
-from behest.gateway.dashboard.throttle import SignInThrottle
 
 routes = web.RouteTableDef()
 LOGIN_COOKIE = "behest_dashboard_login"
@@ -91,35 +87,24 @@ async def login_form(request: web.Request) -> web.StreamResponse:
 @routes.post(f"{ROOT}/login")
 async def login(request: web.Request) -> web.StreamResponse:
     dashboard = dashboard_of(request)
-    throttle, ip = dashboard.throttle, dashboard.client_ip(request)
-    throttled = throttle.reserve(ip) > 0  # before any await: counted as failed until it isn't
+    ip = dashboard.client_ip(request)
+    wait = dashboard.throttle.reserve(ip)  # before any await: counted as failed until it isn't
+    if wait:
+        response = _with_login_cookie(request, "Too many failed sign-ins; wait a minute.", 429)
+        response.headers["Retry-After"] = str(wait)
+        return response
     try:
         data = await form_of(request)
     except BaseException:
-        _give_back(throttle, ip, throttled)
+        dashboard.throttle.release(ip)
         raise
     expected = request.cookies.get(LOGIN_COOKIE, "")
     if not expected or not hmac.compare_digest(expected.encode(), data.get(FIELD, "").encode()):
-        _give_back(throttle, ip, throttled)
+        dashboard.throttle.release(ip)
         return _with_login_cookie(request, "The form expired; try again.", 403)
-    if dashboard.services.admin_token.accepts(data.get("admin_token", "")):
-        throttle.succeeded(ip)  # the right token signs in, throttled or not
-        raise await _new_session(request, dashboard)
-    if not throttled:
+    if not dashboard.services.admin_token.accepts(data.get("admin_token", "")):
         return _with_login_cookie(request, "That is not the admin token.", 401)
-    throttle.failed(ip)  # guessing on keeps the IP throttled
-    response = _with_login_cookie(request, "Too many failed sign-ins; wait a minute.", 429)
-    response.headers["Retry-After"] = str(throttle.retry_after(ip))
-    return response
-
-
-def _give_back(throttle: SignInThrottle, ip: str, throttled: bool) -> None:
-    """An attempt that never tried a token: its reserved slot (if any) is released."""
-    if not throttled:
-        throttle.release(ip)
-
-
-async def _new_session(request: web.Request, dashboard: Dashboard) -> web.HTTPSeeOther:
+    dashboard.throttle.succeeded(ip)
     session = await asyncio.to_thread(dashboard.sessions.create)
     response = see_other(f"{ROOT}/projects")
     response.set_cookie(
@@ -132,7 +117,7 @@ async def _new_session(request: web.Request, dashboard: Dashboard) -> web.HTTPSe
         secure=is_tls(request),
     )
     response.del_cookie(LOGIN_COOKIE, path=f"{ROOT}/login")
-    return response
+    raise response
 
 
 @routes.post(f"{ROOT}/logout")
