@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import os
 import secrets
 from dataclasses import dataclass
@@ -14,7 +15,9 @@ from behest.gateway.config.secrets import Vault, load_or_create_key_file, parse_
 from behest.gateway.runtime.settings import Settings
 from behest.gateway.store import Database
 
+log = logging.getLogger("behest.bootstrap")
 _ADMIN_META = "admin_token_sha256"
+_STRONG_TOKEN_CHARS = 32
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +52,17 @@ def _digest(token: str) -> str:
 
 def ensure_admin_token(settings: Settings, db: Database) -> str | None:
     """Creates the admin token on first start (kept only as a hash, and in a 0600 file)."""
-    if settings.admin_token or db.get_meta(_ADMIN_META):
+    if settings.admin_token:
+        if len(settings.admin_token) < _STRONG_TOKEN_CHARS:
+            log.warning(
+                "BEHEST_ADMIN_TOKEN is %d characters; use %d or more random ones "
+                "(it guards the admin API and the dashboard): python -c "
+                "'import secrets; print(secrets.token_urlsafe(32))'",
+                len(settings.admin_token),
+                _STRONG_TOKEN_CHARS,
+            )
+        return None
+    if db.get_meta(_ADMIN_META):
         return None
     token = "behest_admin_" + secrets.token_urlsafe(32)
     db.set_meta(_ADMIN_META, _digest(token))
