@@ -77,7 +77,7 @@ export default function Chat({ gatewayUrl, model }: { gatewayUrl: string; model:
       </div>
       {problem?.kind === "ratelimit" && (
         <p className="ratelimit" role="alert" data-testid="ratelimit">
-          Slow down: {problem.message}{" "}
+          {problem.message}{" "}
           {problem.retryAfter !== null && <>Try again in <strong>{problem.retryAfter}</strong> s.</>}
         </p>
       )}
@@ -88,7 +88,7 @@ export default function Chat({ gatewayUrl, model }: { gatewayUrl: string; model:
       )}
       <form className="row" onSubmit={send}>
         <input ref={input} type="text" name="prompt" placeholder="Ask something" aria-label="prompt" disabled={busy} />
-        <button type="submit" disabled={busy}>
+        <button type="submit" disabled={busy} data-testid="send">
           {busy ? "Streaming…" : "Send"}
         </button>
       </form>

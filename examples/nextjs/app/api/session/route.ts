@@ -7,7 +7,8 @@ export const dynamic = "force-dynamic";
 export async function POST(request: Request) {
   const form = await request.formData();
   const name = String(form.get("user") ?? "").trim();
-  const response = NextResponse.redirect(new URL("/", request.url), 303);
+  // A relative Location: behind a proxy or on 127.0.0.1, request.url may name another host.
+  const response = new NextResponse(null, { status: 303, headers: { Location: "/" } });
   if (form.get("action") === "signout" || !/^[A-Za-z0-9_.@-]{1,64}$/.test(name)) {
     response.cookies.delete(SESSION_COOKIE);
   } else {
