@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pytest
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests/: shared helpers
 from stack_process import REPO, RunningStack, node_env, running_stack
 
 DOCS = REPO / "docs"
@@ -63,7 +64,11 @@ SAMPLES = [sample for page in sorted(DOCS.rglob("*.md")) for sample in extract(p
 
 
 def test_every_runnable_marker_is_followed_by_a_sample_in_a_known_language() -> None:
-    markers = sum(page.read_text().count(MARKER) for page in DOCS.rglob("*.md"))
+    markers = sum(
+        line.strip() == MARKER
+        for page in DOCS.rglob("*.md")
+        for line in page.read_text().splitlines()
+    )
     assert markers == len(SAMPLES), "a <!-- run --> line is not right before a fenced block"
     assert {s.language for s in SAMPLES} <= set(LANGUAGES), {s.language for s in SAMPLES}
     assert len(SAMPLES) >= 10
