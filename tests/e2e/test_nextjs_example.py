@@ -133,7 +133,7 @@ def test_the_browser_streams_a_chat_from_behest_incrementally(
     page: Any, served: tuple[str, RunningStack]
 ) -> None:
     _, stack = served
-    stack.fault(chunk_delay_ms=60, remaining=1)
+    stack.fault(chunk_delay_ms=100, remaining=1)
     page.evaluate("""() => {
       window.lengths = [];
       new MutationObserver(() => {
@@ -143,14 +143,24 @@ def test_the_browser_streams_a_chat_from_behest_incrementally(
       }).observe(document.querySelector('[data-testid=messages]'),
                  {subtree: true, childList: true, characterData: true});
     }""")
-    _send(page, "tell me about the weather in Paris today")
+    page.fill("input[name=prompt]", "tell me about the weather in Paris today")
+    page.click("[data-testid=send]")
+    # Mid-stream: some words shown, not all yet.
+    page.wait_for_function(
+        "(() => { const a = document.querySelectorAll('[data-role=assistant]');"
+        " const t = a.length ? a[a.length - 1].textContent : '';"
+        " return t.length > 12 && t.length < 30; })()",
+        timeout=30_000,
+    )
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "nextjs-streaming.png"), full_page=True)
+    page.wait_for_selector("[data-testid=send]:not([disabled])", timeout=30_000)
     assert _assistant_texts(page)[-1] == "Echo: tell me about the weather in Paris today"
     seen = page.evaluate("window.lengths")
     distinct = sorted({length for _, length in seen if length > 1})
     assert len(distinct) >= 5, seen  # the words arrived one by one, each rendered
     assert seen[-1][0] - seen[0][0] > 150
     assert page.text_content("[data-testid=thread]")
-    SCREENSHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "nextjs-stream.png"), full_page=True)
 
 
