@@ -6,8 +6,9 @@ with bash (``set -euo pipefail``; curl and jq), ``python`` with this interpreter
 ``openai`` package installed), ``js``/``ts`` with Node (``ts`` transpiled by the pinned
 typescript; ``@behest/client-ts`` importable; ``fetch("/api/token")`` answered with a
 token minted for ``docs-user``, as the app's token route would). Every sample gets
-``BEHEST_BASE_URL``, ``BEHEST_KEY`` and ``BEHEST_ADMIN_TOKEN``, and the gateway address
-``http://127.0.0.1:8080`` written in a sample is replaced with the test stack's.
+``BEHEST_BASE_URL``, ``BEHEST_KEY``, ``BEHEST_ADMIN_TOKEN`` and ``BEHEST_PROJECT_ID``, and
+the gateway address ``http://127.0.0.1:8080`` written in a sample is replaced with the
+test stack's.
 Everything read is inside the repository.
 """
 
@@ -132,6 +133,7 @@ def test_the_sample_runs_against_a_gateway(
         "BEHEST_BASE_URL": stack.gateway_url,
         "BEHEST_KEY": stack.api_key,
         "BEHEST_ADMIN_TOKEN": str(stack.info["admin_token"]),
+        "BEHEST_PROJECT_ID": str(stack.info["project_id"]),
     }
     if sample.language == "bash":
         if not (shutil.which("curl") and shutil.which("jq")):
