@@ -99,7 +99,9 @@ export default function Chat({ gatewayUrl, model }: { gatewayUrl: string; model:
 function describe(error: unknown): Problem {
   const message = error instanceof Error ? error.message.replace(/^\d{3} /, "") : String(error);
   if (!(error instanceof OpenAI.APIError) || error.status === undefined) {
-    return { kind: "error", message: `Could not reach behest: ${message}` };
+    // A browser does not tell a page why a cross-origin request failed: a network error
+    // and an origin missing from the project's cors_origins look the same.
+    return { kind: "error", message: `Could not reach behest (${message}): the network, or this site's origin is not in the project's cors_origins.` };
   }
   if (error.status === 429) {
     return { kind: "ratelimit", retryAfter: behestHeaders(error).retryAfterSeconds ?? null, message };
