@@ -110,6 +110,7 @@ def _signed_in_page(browser: Any, origin: str, user: str) -> Any:
     page.fill("input[name=user]", user)
     page.click("button:has-text('Sign in')")
     page.wait_for_selector("[data-testid=user]")
+    page.wait_for_selector("[data-testid=send]:not([disabled])")  # hydrated
     return page
 
 

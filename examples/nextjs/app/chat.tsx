@@ -1,6 +1,6 @@
 "use client";
 
-import { useMemo, useRef, useState, type FormEvent } from "react";
+import { useEffect, useMemo, useRef, useState, type FormEvent } from "react";
 import { BehestBrowser, behestHeaders, OpenAI } from "@behest/client-ts";
 
 type Message = { role: "user" | "assistant"; content: string };
@@ -19,6 +19,10 @@ export default function Chat({ gatewayUrl, model }: { gatewayUrl: string; model:
   const [busy, setBusy] = useState(false);
   const [problem, setProblem] = useState<Problem | null>(null);
   const input = useRef<HTMLInputElement>(null);
+  // Until React has hydrated, a submit would be the browser's own (a page reload); the
+  // button stays disabled until then.
+  const [hydrated, setHydrated] = useState(false);
+  useEffect(() => setHydrated(true), []);
 
   async function send(event: FormEvent) {
     event.preventDefault();
@@ -88,7 +92,7 @@ export default function Chat({ gatewayUrl, model }: { gatewayUrl: string; model:
       )}
       <form className="row" onSubmit={send}>
         <input ref={input} type="text" name="prompt" placeholder="Ask something" aria-label="prompt" disabled={busy} />
-        <button type="submit" disabled={busy} data-testid="send">
+        <button type="submit" disabled={busy || !hydrated} data-testid="send">
           {busy ? "Streaming…" : "Send"}
         </button>
       </form>
