@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 python3 -m venv .venv
 .venv/bin/pip install --quiet --upgrade pip
-.venv/bin/pip install --quiet -c requirements.lock -e '.[dev]'
+.venv/bin/pip install --quiet -c requirements.lock -e '.[dev,docs,examples]'
 .venv/bin/pytest "$@"
 export BEHEST_PYTHON="$PWD/.venv/bin/python"
 for suite in sdks/typescript tests/node; do
