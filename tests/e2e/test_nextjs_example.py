@@ -14,6 +14,7 @@ import os
 import shutil
 import signal
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -28,7 +29,8 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 NPM = shutil.which("npm")
 APP = REPO / "examples" / "nextjs"
 SDK = REPO / "sdks" / "typescript"
-SCREENSHOTS = REPO / "docs" / "screenshots"
+# BEHEST_SCREENSHOT_DIR=docs/screenshots refreshes the pictures the docs show
+SCREENSHOTS = Path(os.environ.get("BEHEST_SCREENSHOT_DIR") or tempfile.mkdtemp(prefix="shots-"))
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
