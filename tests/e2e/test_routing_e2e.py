@@ -275,6 +275,37 @@ def test_weights_spread_load_over_two_credentials_of_one_model(
         second.stop()
 
 
+def test_a_balanced_call_reserves_the_aggregate_limit_of_the_credential_it_tries_first(
+    routed: Routed, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    second = start_mock("openai", tmp_path_factory.mktemp("limited-openai"))
+    path = f"/projects/{routed.project_id}/credentials"
+    credential = {
+        "name": "openai-limited",
+        "provider": "openai",
+        "base_url": second.url + "/v1",
+        "api_key": "mock-key-limited",
+        "models": ["gpt-4o-mini"],
+    }
+    status, added, _ = routed.admin("POST", path, credential)
+    assert status == 201, added
+    try:
+        routed.settings(
+            load_balance={"strategy": "weighted", "weights": {"openai-limited": 1000}},
+            limits={"credentials": {added["id"]: {"rpm": 2}}},
+        )
+        statuses = [routed.chat(model="gpt-4o-mini")[0] for _ in range(6)]
+        _, body, _ = http("GET", f"{second.url}/__mock__/last_request")
+        # the limited credential is tried first (1000 : 1); once its 2 a minute are used,
+        # a call that would go to it is refused, not sent over its limit
+        assert int(body["requests_seen"]) <= 2
+        assert statuses.count(429) >= 3, statuses
+    finally:
+        routed.admin("DELETE", f"{path}/{added['id']}")
+        routed.settings(load_balance={}, limits={})
+        second.stop()
+
+
 def test_a_refused_connection_is_retried_then_falls_back(routed: Routed) -> None:
     path = f"/projects/{routed.project_id}/credentials"
     dead = {

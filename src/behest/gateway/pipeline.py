@@ -77,8 +77,9 @@ class Pipeline:
         flight.defaulted = choose_model(flight.project, call)
         flight.targets = self.routes.targets(flight.project, call.model)
         fit_context(flight, self.catalog)
+        plan = self._plan(flight).balanced()
+        flight.targets = plan.targets
         await admit(self.limiter, self.catalog, flight)
-        plan = self._plan(flight)
         if call.stream:
             opened = await open_stream(self.upstream, call, plan)
             self._served(flight, opened.route)

@@ -22,7 +22,7 @@ import random
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import AsyncExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Generic, TypeVar
 
 from behest.gateway.errors import UpstreamError, UpstreamTimeout, UpstreamUnavailable
@@ -61,6 +61,15 @@ class Plan:
     breakers: Breakers = field(default_factory=Breakers)
     defaulted: bool = False  # the project's default model, for a call that named none
     weights: Mapping[str, float] = field(default_factory=dict)  # credential id → weight
+
+    def balanced(self) -> Plan:
+        """The plan with its load-balanced group put in this call's order, once: the
+        pipeline asks before admission, so that the credential tried first is the one whose
+        aggregate limits the call reserves."""
+        if self.policy.balance.strategy == "ordered":
+            return self
+        ordered = replace(self.policy.balance, strategy="ordered")
+        return replace(self, targets=_ordered(self), policy=replace(self.policy, balance=ordered))
 
 
 @dataclass(slots=True)
