@@ -30,6 +30,7 @@ from behest.gateway.routing.catalog import Catalog
 from behest.gateway.stages.admit import admit
 from behest.gateway.stages.flight import Flight
 from behest.gateway.stages.guard import guard_request, restore_reply
+from behest.gateway.stages.observer import NULL_OBSERVER, Observer
 from behest.gateway.stages.relay import abandon, relay
 from behest.gateway.stages.route import RouteTable, models_for
 from behest.gateway.stages.settle import Settler
@@ -50,6 +51,7 @@ class Pipeline:
         catalog: Catalog,
         threads: ThreadService,
         usage: UsageService,
+        observer: Observer = NULL_OBSERVER,
     ) -> None:
         self.directory = directory
         self.upstream = upstream
@@ -58,7 +60,8 @@ class Pipeline:
         self.threads = threads
         self.usage = usage
         self.routes = RouteTable(directory, catalog)
-        self.settler = Settler(limiter, catalog, usage)
+        self.observer = observer
+        self.settler = Settler(limiter, catalog, usage, observer)
 
     async def handle(self, principal: Principal, call: Call) -> JsonReply | StreamReply:
         flight = Flight(principal, self.project(principal), call)
@@ -69,22 +72,30 @@ class Pipeline:
             raise
 
     async def _run(self, flight: Flight) -> JsonReply | StreamReply:
-        call, settle = flight.call, self.settler.settle
-        await open_thread(self.threads, flight)
-        guard_request(flight)
-        flight.targets = self.routes.targets(flight.project, call.model)
-        fit_context(flight, self.catalog)
-        await admit(self.limiter, self.catalog, flight)
+        call, settle, stage = flight.call, self.settler.settle, self.observer.stage
+        with stage("thread", flight):
+            await open_thread(self.threads, flight)
+        with stage("guard", flight):
+            guard_request(flight)
+        with stage("route", flight):
+            flight.targets = self.routes.targets(flight.project, call.model)
+            fit_context(flight, self.catalog)
+        with stage("admit", flight):
+            await admit(self.limiter, self.catalog, flight)
         if call.stream:
-            opened = await open_stream(self.upstream, call, flight.targets)
+            with stage("call", flight):
+                opened = await open_stream(self.upstream, call, flight.targets)
             flight.served_by = opened.target
             frames = relay(flight, opened, settle)
             return StreamReply(frames, flight.headers, lambda: abandon(flight, opened, settle))
-        done = await complete(self.upstream, call, flight.targets)
+        with stage("call", flight):
+            done = await complete(self.upstream, call, flight.targets)
         flight.served_by, flight.usage = done.target, done.body.get("usage")
-        await commit_turn(flight, reply_message(done.body))
-        body = restore_reply(flight, done.body)
-        await settle(flight)
+        with stage("commit", flight):
+            await commit_turn(flight, reply_message(done.body))
+            body = restore_reply(flight, done.body)
+        with stage("settle", flight):
+            await settle(flight)
         return JsonReply(body, flight.headers)
 
     def project(self, principal: Principal) -> ProjectView:

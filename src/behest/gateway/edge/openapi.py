@@ -126,6 +126,20 @@ def _paths() -> dict[str, Any]:
         "/healthz": {"get": _op("Liveness", "ops", None)},
         "/readyz": {"get": _op("Readiness (database reachable)", "ops", None)},
         "/openapi.json": {"get": _op("This document", "ops", None)},
+        "/metrics": {
+            "get": {
+                "summary": "Prometheus metrics (admin token or BEHEST_METRICS_TOKEN)",
+                "tags": ["ops"],
+                "security": [{admin: []}],
+                "responses": {
+                    "200": {
+                        "description": "Prometheus text exposition",
+                        "content": {"text/plain": {"schema": {"type": "string"}}},
+                    },
+                    "default": _ERROR,
+                },
+            }
+        },
         "/docs": {
             "get": {
                 "summary": "Human-readable API docs",

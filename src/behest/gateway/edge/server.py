@@ -10,6 +10,7 @@ from behest.gateway.edge import (
     admin_routes,
     cors,
     health,
+    observe,
     openapi,
     threads_routes,
     usage_routes,
@@ -26,7 +27,7 @@ PARSER_LIMITS: dict[str, Any] = {"max_line_size": 64 * 1024, "max_field_size": 6
 
 def build_web_app(parts: Services) -> web.Application:
     app = web.Application(
-        middlewares=[cors.cors_middleware, errors_middleware],
+        middlewares=[observe.observe_middleware, cors.cors_middleware, errors_middleware],
         client_max_size=parts.settings.max_body_bytes,
     )
     app[SERVICES] = parts
@@ -35,6 +36,7 @@ def build_web_app(parts: Services) -> web.Application:
         cors.routes,
         admin_routes.routes,
         health.routes,
+        observe.routes,
         openapi.routes,
         threads_routes.routes,
         usage_routes.routes,

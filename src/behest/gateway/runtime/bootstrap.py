@@ -65,9 +65,15 @@ def _write_private(path: Path, text: str) -> None:
 
 
 class AdminTokenCheck:
+    """The admin token, and while one is rotated the previous one (both compared, always)."""
+
     def __init__(self, settings: Settings, db: Database) -> None:
-        self._expected = _digest(settings.admin_token) if settings.admin_token else None
-        self._expected = self._expected or db.get_meta(_ADMIN_META)
+        current = _digest(settings.admin_token) if settings.admin_token else None
+        current = current or db.get_meta(_ADMIN_META)
+        previous = settings.admin_token_previous
+        self._expected = [d for d in (current, previous and _digest(previous)) if d]
 
     def accepts(self, token: str) -> bool:
-        return self._expected is not None and hmac.compare_digest(self._expected, _digest(token))
+        presented = _digest(token)
+        matches = [hmac.compare_digest(digest, presented) for digest in self._expected]
+        return any(matches)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from behest.gateway.config.admin import AdminService
 from behest.gateway.config.directory import Directory
+from behest.gateway.observability import Observability
 from behest.gateway.pipeline import Pipeline
 from behest.gateway.runtime.bootstrap import AdminTokenCheck
 from behest.gateway.runtime.settings import Settings
@@ -22,3 +23,4 @@ class Services:
     admin: AdminService
     admin_token: AdminTokenCheck
     upstream: Upstream
+    observability: Observability
