@@ -32,6 +32,7 @@ class Session:
     api_key: str = ""
     secrets_used: list[str] = field(default_factory=list)
     metrics_text: str = ""
+    audit: list[dict[str, object]] = field(default_factory=list)
 
     def admin(self, method: str, path: str, body: object = None, token: str | None = None):  # type: ignore[no-untyped-def]
         return http(
@@ -132,10 +133,25 @@ def session(
         status, text = _scrape(run, metrics_token)
         assert status == 200
         run.metrics_text = str(text)
-        assert run.admin("DELETE", f"/projects/{run.project_id}")[0] in (200, 204)
+        assert (
+            run.admin("DELETE", f"/projects/{run.project_id}", token=run.previous_token)[0] == 200
+        )
+        run.audit = _audit_pages(run)
     finally:
         gateway.stop()
     yield run
+
+
+def _audit_pages(session: Session) -> list[dict[str, object]]:
+    entries: list[dict[str, object]] = []
+    query = "?limit=2"
+    while True:
+        status, page, _ = session.admin("GET", f"/audit{query}")
+        assert status == 200, page
+        entries += page["data"]
+        if not page["has_more"]:
+            return entries
+        query = f"?limit=2&before={page['next_before']}"
 
 
 def _samples(text: str) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
@@ -212,3 +228,19 @@ def test_a_wrong_admin_token_is_refused_and_both_current_ones_accepted(session: 
     lines = [json.loads(line) for line in log.splitlines() if line.startswith("{")]
     admin = [line for line in lines if line.get("route") == "/admin/v1/projects"]
     assert {line["status"] for line in admin if line["method"] == "GET"} == {200, 401}
+
+
+def test_every_admin_change_is_in_the_audit_log_without_secrets(session: Session) -> None:
+    actions = [(entry["actor"], entry["action"], entry["status"]) for entry in session.audit]
+    project = session.project_id
+    assert actions == [
+        ("admin (previous token)", "DELETE /admin/v1/projects/{project}", 200),
+        ("admin", "PATCH /admin/v1/projects/{project}", 200),
+        ("admin", "POST /admin/v1/projects/{project}/credentials", 201),
+        ("admin", "POST /admin/v1/projects/{project}/keys", 201),
+        ("admin", "POST /admin/v1/projects", 201),
+    ]
+    assert session.audit[0]["target"] == {"project": project}
+    assert all(str(entry["at"]).endswith("+00:00") for entry in session.audit)
+    text = json.dumps(session.audit)
+    assert [secret for secret in session.secrets_used if secret in text] == []

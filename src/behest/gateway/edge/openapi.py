@@ -147,6 +147,21 @@ def _paths() -> dict[str, Any]:
                 "responses": {"200": {"description": "HTML page"}},
             }
         },
+        "/admin/v1/audit": {
+            "get": _op(
+                "The audit log of admin changes, newest first",
+                "admin",
+                admin,
+                params=(
+                    {
+                        "name": "limit",
+                        "in": "query",
+                        "schema": {"type": "integer", "minimum": 1, "maximum": 500},
+                    },
+                    {"name": "before", "in": "query", "schema": {"type": "integer"}},
+                ),
+            )
+        },
         "/admin/v1/projects": {
             "get": _op("List projects", "admin", admin),
             "post": _op("Create a project", "admin", admin, body="ProjectCreate", ok="201"),

@@ -69,11 +69,18 @@ class AdminTokenCheck:
 
     def __init__(self, settings: Settings, db: Database) -> None:
         current = _digest(settings.admin_token) if settings.admin_token else None
-        current = current or db.get_meta(_ADMIN_META)
         previous = settings.admin_token_previous
-        self._expected = [d for d in (current, previous and _digest(previous)) if d]
+        self._current = current or db.get_meta(_ADMIN_META) or ""
+        self._previous = _digest(previous) if previous else ""
 
     def accepts(self, token: str) -> bool:
+        return self.actor(token) is not None
+
+    def actor(self, token: str) -> str | None:
+        """Who the token is, for the audit log: ``admin``, or ``admin (previous token)``."""
         presented = _digest(token)
-        matches = [hmac.compare_digest(digest, presented) for digest in self._expected]
-        return any(matches)
+        current = bool(self._current) and hmac.compare_digest(self._current, presented)
+        previous = bool(self._previous) and hmac.compare_digest(self._previous, presented)
+        if current:
+            return "admin"
+        return "admin (previous token)" if previous else None

@@ -13,6 +13,7 @@ from aiohttp import web
 from behest.gateway import dashboard
 from behest.gateway.auth.api_keys import VerifiedKeyCache
 from behest.gateway.auth.key_use import flush_forever
+from behest.gateway.config.audit import AuditLog
 from behest.gateway.config.directory import Directory
 from behest.gateway.edge import usage_routes
 from behest.gateway.edge.context import client_ip
@@ -59,6 +60,7 @@ def build_services(foundation: Foundation) -> Services:
             observer=observability,
         ),
         admin=foundation.admin,
+        audit=AuditLog(foundation.db),
         admin_token=AdminTokenCheck(settings, foundation.db),
         upstream=upstream,
         observability=observability,
