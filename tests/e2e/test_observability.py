@@ -181,6 +181,8 @@ def test_metrics_count_the_requests_served(session: Session) -> None:
     assert _value(text, "behest_limit_rejections_total", layer="user:requests:minute") == 1
     assert _value(text, "behest_guard_findings_total", type="email") == 1
     assert _value(text, "behest_usage_queue_depth") >= 0
+    assert _value(text, "behest_asyncio_tasks") >= 1
+    assert _value(text, "process_resident_memory_bytes") > 0
     assert _value(text, "behest_http_requests_total", route="/v1/auth/mint", status="401") == 1
     assert _value(text, "behest_http_requests_total", route="/admin/v1/projects", status="401") == 1
 

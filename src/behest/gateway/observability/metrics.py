@@ -7,9 +7,17 @@ Prometheus scrape every replica (docs/operations.md, "Metrics").
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    ProcessCollector,
+    generate_latest,
+)
 
 from behest.gateway.errors import RateLimited, UpstreamError
 from behest.gateway.stages.flight import Flight
@@ -51,6 +59,9 @@ class Metrics:
         )  # fmt: skip
         depth = Gauge("behest_usage_queue_depth", "Usage records not yet written", registry=r)
         depth.set_function(queue_depth)
+        tasks = Gauge("behest_asyncio_tasks", "Tasks alive on the event loop", registry=r)
+        tasks.set_function(_task_count)
+        ProcessCollector(registry=r)  # process_resident_memory_bytes, process_open_fds, …
 
     def settled(self, flight: Flight, record: UsageRecord, error: BaseException | None) -> None:
         route, provider = flight.call.operation, record.provider or "none"
@@ -73,3 +84,10 @@ class Metrics:
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)
+
+
+def _task_count() -> float:
+    try:
+        return float(len(asyncio.all_tasks()))
+    except RuntimeError:  # read outside the event loop's thread
+        return 0.0
