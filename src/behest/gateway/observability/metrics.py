@@ -25,11 +25,15 @@ from behest.gateway.store.usage_record import UsageRecord
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300)
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+# a credential pattern (``gpt-*``) routes names a caller makes up: past this many distinct
+# models a process reports the rest as "other", so no caller can grow the label set
+MAX_MODELS = 200
 
 
 class Metrics:
     def __init__(self, queue_depth: Callable[[], float] = lambda: 0.0) -> None:
         self.registry = CollectorRegistry()
+        self._models: set[str] = set()
         r = self.registry
         self.requests = Counter(
             "behest_requests", "AI requests settled by the pipeline",
@@ -65,7 +69,7 @@ class Metrics:
 
     def settled(self, flight: Flight, record: UsageRecord, error: BaseException | None) -> None:
         route, provider = flight.call.operation, record.provider or "none"
-        model = record.model_requested if flight.targets else "unrouted"
+        model = self._model(record.model_requested) if flight.targets else "unrouted"
         status = str(record.status)
         self.requests.labels(route, model, provider, status).inc()
         self.latency.labels(route, provider).observe(record.latency_ms / 1000)
@@ -78,6 +82,14 @@ class Metrics:
         if flight.guard is not None:
             for kind, count in flight.guard.report.found.items():
                 self.guard_findings.labels(kind.lower()).inc(count)
+
+    def _model(self, name: str) -> str:
+        if name in self._models:
+            return name
+        if len(self._models) >= MAX_MODELS:
+            return "other"
+        self._models.add(name)
+        return name
 
     def http_request(self, route: str, method: str, status: int) -> None:
         self.http.labels(route, method, str(status)).inc()
