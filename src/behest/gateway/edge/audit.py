@@ -20,6 +20,7 @@ from behest.gateway.errors import AuthenticationFailed, InvalidRequest
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 routes = web.RouteTableDef()
+MAX_ID = 2**63 - 1  # a database row id (BIGINT)
 
 
 def _actor(request: web.Request) -> str | None:
@@ -58,6 +59,8 @@ def _page_args(request: web.Request) -> tuple[int, int | None]:
         raise InvalidRequest("'limit' and 'before' must be integers.") from exc
     if not 1 <= limit <= 500:
         raise InvalidRequest("'limit' must be from 1 to 500.", param="limit")
+    if before is not None and not 1 <= before <= MAX_ID:
+        raise InvalidRequest(f"'before' must be from 1 to {MAX_ID}.", param="before")
     return limit, before
 
 
