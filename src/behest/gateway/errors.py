@@ -138,6 +138,7 @@ class RateLimited(GatewayError):
     status = 429
     error_type = "rate_limit_exceeded"
     default_code = "rate_limit_exceeded"
+    layer: str = ""  # the refusing limit layer, e.g. "user:requests:minute" (for metrics)
 
 
 class BudgetExceeded(RateLimited):

@@ -31,6 +31,7 @@ from behest.gateway.routing.catalog import Catalog
 from behest.gateway.stages.admit import admit
 from behest.gateway.stages.flight import Flight
 from behest.gateway.stages.guard import guard_request, restore_reply
+from behest.gateway.stages.observer import NULL_OBSERVER, Observer
 from behest.gateway.stages.relay import abandon, relay
 from behest.gateway.stages.route import RouteTable, balance_weights, choose_model, models_for
 from behest.gateway.stages.settle import Settler
@@ -51,6 +52,7 @@ class Pipeline:
         catalog: Catalog,
         threads: ThreadService,
         usage: UsageService,
+        observer: Observer = NULL_OBSERVER,
     ) -> None:
         self.directory = directory
         self.upstream = upstream
@@ -59,7 +61,8 @@ class Pipeline:
         self.threads = threads
         self.usage = usage
         self.routes = RouteTable(directory, catalog)
-        self.settler = Settler(limiter, catalog, usage)
+        self.observer = observer
+        self.settler = Settler(limiter, catalog, usage, observer)
         self.breakers = Breakers()  # per process: see docs/routing.md
 
     async def handle(self, principal: Principal, call: Call) -> JsonReply | StreamReply:
@@ -71,27 +74,41 @@ class Pipeline:
             raise
 
     async def _run(self, flight: Flight) -> JsonReply | StreamReply:
-        call, settle = flight.call, self.settler.settle
-        await open_thread(self.threads, flight)
-        guard_request(flight)
-        flight.defaulted = choose_model(flight.project, call)
-        flight.targets = self.routes.targets(flight.project, call.model)
-        fit_context(flight, self.catalog)
-        plan = self._plan(flight).balanced()
-        flight.targets = plan.targets
-        await admit(self.limiter, self.catalog, flight)
+        call, settle, stage = flight.call, self.settler.settle, self.observer.stage
+        plan = await self._prepare(flight)
         if call.stream:
-            opened = await open_stream(self.upstream, call, plan)
+            with stage("call", flight):
+                opened = await open_stream(self.upstream, call, plan)
             self._served(flight, opened.route)
             frames = relay(flight, opened, settle)
             return StreamReply(frames, flight.headers, lambda: abandon(flight, opened, settle))
-        done = await complete(self.upstream, call, plan)
+        with stage("call", flight):
+            done = await complete(self.upstream, call, plan)
         self._served(flight, done.route)
         flight.usage = done.body.get("usage")
-        await commit_turn(flight, reply_message(done.body))
-        body = restore_reply(flight, done.body)
-        await settle(flight)
+        with stage("commit", flight):
+            await commit_turn(flight, reply_message(done.body))
+            body = restore_reply(flight, done.body)
+        with stage("settle", flight):
+            await settle(flight)
         return JsonReply(body, flight.headers)
+
+    async def _prepare(self, flight: Flight) -> Plan:
+        """Everything before the upstream call: history, guard, targets, admission."""
+        call, stage = flight.call, self.observer.stage
+        with stage("thread", flight):
+            await open_thread(self.threads, flight)
+        with stage("guard", flight):
+            guard_request(flight)
+        with stage("route", flight):
+            flight.defaulted = choose_model(flight.project, call)
+            flight.targets = self.routes.targets(flight.project, call.model)
+            fit_context(flight, self.catalog)
+            plan = self._plan(flight).balanced()
+            flight.targets = plan.targets
+        with stage("admit", flight):
+            await admit(self.limiter, self.catalog, flight)
+        return plan
 
     def _plan(self, flight: Flight) -> Plan:
         project = flight.project

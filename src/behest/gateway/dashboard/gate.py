@@ -7,6 +7,7 @@ page and anything else is refused; every POST must carry the session's CSRF toke
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import wraps
@@ -14,6 +15,7 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 
+from behest.gateway.config.audit import AuditEntry
 from behest.gateway.dashboard import csrf
 from behest.gateway.dashboard.html import ROOT, Html, layout, tag
 from behest.gateway.dashboard.session import COOKIE, Session, Sessions
@@ -133,10 +135,36 @@ def signed_in(handler: Handler) -> Callable[[web.Request], Awaitable[web.StreamR
             form = await form_of(request)
             if not csrf.valid(session, form.get(csrf.FIELD)):
                 return refused("The form's security token is missing or wrong; reload the page.")
+        status = 500
         try:
-            return await handler(Page(request, dashboard, session, form))
+            response = await handler(Page(request, dashboard, session, form))
+            status = response.status
+            return response
+        except web.HTTPException as done:  # a form's success is a redirect
+            status = done.status
+            raise
         except GatewayError as error:
+            status = error.status
             body = tag("p", error.message, class_="notice error", role="alert")
             return html_response(layout("Error", body, session.csrf), error.status)
+        finally:
+            if request.method == "POST":
+                await _audit(request, session.id, status)
 
     return page
+
+
+async def _audit(request: web.Request, session_id: str, status: int) -> None:
+    """A dashboard change, by its session: the hash of the session id, never the id."""
+    handle = hashlib.sha256(session_id.encode()).hexdigest()[:12]
+    resource = request.match_info.route.resource
+    path = resource.canonical if resource is not None else request.path
+    entry = AuditEntry(
+        f"dashboard session {handle}",
+        f"POST {path}",
+        dict(request.match_info),
+        status,
+        request.headers.get("x-request-id", ""),
+        dashboard_of(request).client_ip(request),
+    )
+    await dashboard_of(request).services.audit.record(entry)

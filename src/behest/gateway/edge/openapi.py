@@ -126,12 +126,45 @@ def _paths() -> dict[str, Any]:
         "/healthz": {"get": _op("Liveness", "ops", None)},
         "/readyz": {"get": _op("Readiness (database reachable)", "ops", None)},
         "/openapi.json": {"get": _op("This document", "ops", None)},
+        "/metrics": {
+            "get": {
+                "summary": "Prometheus metrics (admin token or BEHEST_METRICS_TOKEN)",
+                "tags": ["ops"],
+                "security": [{admin: []}],
+                "responses": {
+                    "200": {
+                        "description": "Prometheus text exposition",
+                        "content": {"text/plain": {"schema": {"type": "string"}}},
+                    },
+                    "default": _ERROR,
+                },
+            }
+        },
         "/docs": {
             "get": {
                 "summary": "Human-readable API docs",
                 "tags": ["ops"],
                 "responses": {"200": {"description": "HTML page"}},
             }
+        },
+        "/admin/v1/audit": {
+            "get": _op(
+                "The audit log of admin changes, newest first",
+                "admin",
+                admin,
+                params=(
+                    {
+                        "name": "limit",
+                        "in": "query",
+                        "schema": {"type": "integer", "minimum": 1, "maximum": 500},
+                    },
+                    {
+                        "name": "before",
+                        "in": "query",
+                        "schema": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1},
+                    },
+                ),
+            )
         },
         "/admin/v1/projects": {
             "get": _op("List projects", "admin", admin),

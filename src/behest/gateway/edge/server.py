@@ -8,8 +8,10 @@ from aiohttp import web
 
 from behest.gateway.edge import (
     admin_routes,
+    audit,
     cors,
     health,
+    observe,
     openapi,
     threads_routes,
     usage_routes,
@@ -26,7 +28,12 @@ PARSER_LIMITS: dict[str, Any] = {"max_line_size": 64 * 1024, "max_field_size": 6
 
 def build_web_app(parts: Services) -> web.Application:
     app = web.Application(
-        middlewares=[cors.cors_middleware, errors_middleware],
+        middlewares=[
+            observe.observe_middleware,
+            audit.audit_middleware,
+            cors.cors_middleware,
+            errors_middleware,
+        ],
         client_max_size=parts.settings.max_body_bytes,
     )
     app[SERVICES] = parts
@@ -34,7 +41,9 @@ def build_web_app(parts: Services) -> web.Application:
         v1.routes,
         cors.routes,
         admin_routes.routes,
+        audit.routes,
         health.routes,
+        observe.routes,
         openapi.routes,
         threads_routes.routes,
         usage_routes.routes,

@@ -13,6 +13,7 @@ from behest.gateway.auth.tokens import Claims
 from behest.gateway.edge.context import client_ip, read_body, services
 from behest.gateway.edge.cors import cors_headers, remember_project
 from behest.gateway.edge.errors import REQUEST_ID
+from behest.gateway.edge.observe import MODEL, PRINCIPAL
 from behest.gateway.edge.streaming import write_stream
 from behest.gateway.errors import AuthenticationFailed, InvalidRequest
 from behest.gateway.request.call import Operation
@@ -40,12 +41,14 @@ async def caller(request: web.Request) -> Principal:
         ip=client_ip(request),
     )
     remember_project(request, principal.project_id)
+    request[PRINCIPAL] = principal
     return principal
 
 
 async def _proxy(request: web.Request, operation: Operation) -> web.StreamResponse:
     principal = await caller(request)
     call = parse_call(operation, await read_body(request), request[REQUEST_ID])
+    request[MODEL] = call.model
     thread_id = request.headers.get("X-Thread-Id")
     if thread_id:
         call.metadata["thread_id"] = thread_id

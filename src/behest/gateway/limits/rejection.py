@@ -14,6 +14,7 @@ import math
 
 from behest.gateway.errors import BudgetExceeded, GatewayError, LimiterUnavailable, RateLimited
 from behest.gateway.limits.admission import format_duration
+from behest.gateway.limits.plan import CONCURRENCY as CONCURRENCY_LAYER
 from behest.gateway.limits.plan import Layer, Plan
 from behest.gateway.limits.policy import NANO_USD
 
@@ -37,6 +38,22 @@ def _amount(layer: Layer, value: int) -> str:
 
 
 def rejection(plan: Plan, kind: int, index: int, wait: float) -> GatewayError:
+    error = _rejection(plan, kind, index, wait)
+    if isinstance(error, RateLimited):
+        layer = _refused_layer(plan, kind, index)
+        error.layer = f"{layer.scope}:{layer.unit}:{layer.period}"
+    return error
+
+
+def _refused_layer(plan: Plan, kind: int, index: int) -> Layer:
+    if kind == BUDGET:
+        return plan.budgets[index][4]
+    if kind == CONCURRENCY:
+        return CONCURRENCY_LAYER
+    return plan.rates[index][3]
+
+
+def _rejection(plan: Plan, kind: int, index: int, wait: float) -> GatewayError:
     if kind == BUDGET:
         _, limit, amount, end, layer = plan.budgets[index]
         wait = max(0.0, end - plan.clock)

@@ -78,14 +78,28 @@ def _write_private(path: Path, text: str) -> None:
 
 
 class AdminTokenCheck:
+    """The admin token, and while one is rotated the previous one (both compared, always)."""
+
     def __init__(self, settings: Settings, db: Database) -> None:
-        self._expected = _digest(settings.admin_token) if settings.admin_token else None
-        self._expected = self._expected or db.get_meta(_ADMIN_META)
+        current = _digest(settings.admin_token) if settings.admin_token else None
+        previous = settings.admin_token_previous
+        self._current = current or db.get_meta(_ADMIN_META) or ""
+        self._previous = _digest(previous) if previous else ""
 
     def accepts(self, token: str) -> bool:
-        return self._expected is not None and hmac.compare_digest(self._expected, _digest(token))
+        return self.actor(token) is not None
+
+    def actor(self, token: str) -> str | None:
+        """Who the token is, for the audit log: ``admin``, or ``admin (previous token)``."""
+        presented = _digest(token)
+        current = bool(self._current) and hmac.compare_digest(self._current, presented)
+        previous = bool(self._previous) and hmac.compare_digest(self._previous, presented)
+        if current:
+            return "admin"
+        return "admin (previous token)" if previous else None
 
     @property
     def fingerprint(self) -> str:
-        """A digest of the expected digest: binds dashboard sessions to this admin token."""
-        return _digest(self._expected) if self._expected is not None else ""
+        """A digest of the current token's digest: binds dashboard sessions to it, so that a
+        rotation (once the previous token is dropped) ends them too."""
+        return _digest(self._current) if self._current else ""

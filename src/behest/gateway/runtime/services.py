@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from behest.gateway.config.admin import AdminService
+from behest.gateway.config.audit import AuditLog
 from behest.gateway.config.directory import Directory
+from behest.gateway.observability import Observability
 from behest.gateway.pipeline import Pipeline
 from behest.gateway.runtime.bootstrap import AdminTokenCheck
 from behest.gateway.runtime.settings import Settings
@@ -20,5 +22,7 @@ class Services:
     authenticator: Authenticator
     pipeline: Pipeline
     admin: AdminService
+    audit: AuditLog
     admin_token: AdminTokenCheck
     upstream: Upstream
+    observability: Observability

@@ -33,6 +33,9 @@ class Settings:
     master_key: str = ""
     previous_master_keys: tuple[str, ...] = ()
     admin_token: str = ""
+    admin_token_previous: str = ""  # also accepted while a new admin token rolls out
+    metrics_token: str = ""  # bearer of /metrics besides the admin token
+    log_format: str = "text"  # "json": one JSON object a line, and an access log line a request
     max_body_bytes: int = 8 * 1024 * 1024
     max_header_bytes: int = 16 * 1024  # all header lines together; more is a JSON 431
     # a connection whose request headers are not complete (slow-loris), or that sits idle
@@ -62,6 +65,9 @@ class Settings:
             master_key=_env("MASTER_KEY"),
             previous_master_keys=previous,
             admin_token=_env("ADMIN_TOKEN"),
+            admin_token_previous=_env("ADMIN_TOKEN_PREVIOUS"),
+            metrics_token=_env("METRICS_TOKEN"),
+            log_format=_env("LOG_FORMAT", "text").lower(),
             max_body_bytes=_env_int("MAX_BODY_BYTES", 8 * 1024 * 1024),
             max_header_bytes=_env_int("MAX_HEADER_BYTES", 16 * 1024),
             header_timeout_s=float(_env_int("HEADER_TIMEOUT_S", 75)),

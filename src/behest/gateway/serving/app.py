@@ -13,11 +13,13 @@ from aiohttp import web
 from behest.gateway import dashboard
 from behest.gateway.auth.api_keys import VerifiedKeyCache
 from behest.gateway.auth.key_use import flush_forever
+from behest.gateway.config.audit import AuditLog
 from behest.gateway.config.directory import Directory
 from behest.gateway.edge import usage_routes
 from behest.gateway.edge.context import client_ip
 from behest.gateway.edge.server import build_web_app
 from behest.gateway.limits import build_limiter
+from behest.gateway.observability import Metrics, Observability, Tracing, tracing_wanted
 from behest.gateway.pipeline import Pipeline
 from behest.gateway.routing.catalog import Catalog
 from behest.gateway.runtime.bootstrap import AdminTokenCheck, Foundation
@@ -40,6 +42,10 @@ def build_services(foundation: Foundation) -> Services:
         connect_timeout_s=settings.upstream_connect_timeout_s,
     )
     limiter = build_limiter(settings.redis_url or None)
+    usage = UsageService(foundation.db)
+    observability = Observability(
+        Metrics(lambda: usage.sink.pending), Tracing() if tracing_wanted() else None
+    )
     return Services(
         settings=settings,
         directory=directory,
@@ -50,11 +56,14 @@ def build_services(foundation: Foundation) -> Services:
             limiter=limiter,
             catalog=Catalog(),
             threads=ThreadService(foundation.db, lease_s=settings.upstream_timeout_s + 60),
-            usage=UsageService(foundation.db),
+            usage=usage,
+            observer=observability,
         ),
         admin=foundation.admin,
+        audit=AuditLog(foundation.db),
         admin_token=AdminTokenCheck(settings, foundation.db),
         upstream=upstream,
+        observability=observability,
     )
 
 
@@ -85,6 +94,7 @@ def build_app(foundation: Foundation) -> web.Application:
         await parts.upstream.close()
         await parts.pipeline.limiter.aclose()
         foundation.db.close()
+        parts.observability.close()
 
     app.cleanup_ctx.append(lifespan)
     # after the lifespan above: cleanup runs in reverse, so usage is flushed before the

@@ -18,6 +18,7 @@ from typing import Any
 from aiohttp import web
 
 from behest.gateway.edge.server import PARSER_LIMITS
+from behest.gateway.observability.logs import JsonFormatter
 from behest.gateway.runtime.bootstrap import Foundation, open_foundation
 from behest.gateway.runtime.settings import Settings
 from behest.gateway.serving.app import build_app
@@ -43,12 +44,13 @@ or sign in to the dashboard at /dashboard with the admin token and do it there.
 """
 
 
-def _setup_logging(level: str) -> None:
-    logging.basicConfig(
-        level=getattr(logging, level, logging.INFO),
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+def _setup_logging(level: str, log_format: str = "text") -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    if log_format == "json":
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=getattr(logging, level, logging.INFO), handlers=[handler])
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
@@ -129,7 +131,7 @@ def _limit_malloc_arenas() -> None:
 
 def _serve_one(settings: Settings, foundation: Foundation | None = None) -> None:
     _limit_malloc_arenas()
-    _setup_logging(settings.log_level)
+    _setup_logging(settings.log_level, settings.log_format)
     _use_uvloop()
     foundation = foundation or open_foundation(settings)
     if foundation.new_admin_token:

@@ -13,16 +13,24 @@ from behest.gateway.errors import GatewayError, RateLimited
 from behest.gateway.limits import Limiter
 from behest.gateway.routing.catalog import Catalog
 from behest.gateway.stages.flight import Flight
+from behest.gateway.stages.observer import NULL_OBSERVER, Observer
 from behest.gateway.store.usage_record import TokenCounts, UsageRecord
 from behest.gateway.usage.accounting import partial_usage, total_tokens
 from behest.gateway.usage.service import UsageService
 
 
 class Settler:
-    def __init__(self, limiter: Limiter, catalog: Catalog, usage: UsageService) -> None:
+    def __init__(
+        self,
+        limiter: Limiter,
+        catalog: Catalog,
+        usage: UsageService,
+        observer: Observer = NULL_OBSERVER,
+    ) -> None:
         self.limiter = limiter
         self.catalog = catalog
         self.usage = usage
+        self.observer = observer
 
     async def settle(self, flight: Flight, error: BaseException | None = None) -> None:
         """Books the request once: limits settled or released, thread freed, usage queued.
@@ -51,7 +59,9 @@ class Settler:
             await self.limiter.settle(flight.admission, total_tokens(flight.usage), cost)
         limited = "limited" if isinstance(error, RateLimited) else "admitted"
         thread_id = flight.turn.thread_id if flight.turn else None
-        self.usage.record(usage_record(flight, cost, thread_id=thread_id, rate_limit=limited))
+        record = usage_record(flight, cost, thread_id=thread_id, rate_limit=limited)
+        self.usage.record(record)
+        self.observer.settled(flight, record, error)
 
     def _cost(self, flight: Flight) -> float:
         target = flight.served_by

@@ -10,13 +10,14 @@ from sqlalchemy.engine import make_url
 
 from behest.gateway.store import tables
 from behest.gateway.store.admin_queries import AdminQueries
+from behest.gateway.store.audit_queries import AuditQueries
 from behest.gateway.store.threads_queries import ThreadQueries
 from behest.gateway.store.usage_queries import UsageQueries
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 # The newest migration; a test keeps it equal to Alembic's head. Starting a gateway on an
 # up-to-date database then needs no Alembic import (a large share of start-up time).
-HEAD_REVISION = "0005"
+HEAD_REVISION = "0006"
 
 
 def normalise_url(url: str) -> str:
@@ -48,7 +49,7 @@ def create_db_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
 
 
-class Database(AdminQueries, ThreadQueries, UsageQueries):
+class Database(AdminQueries, AuditQueries, ThreadQueries, UsageQueries):
     """One database: migrations plus every query, grouped by concern in mixins."""
 
     def __init__(self, url: str) -> None:

@@ -167,3 +167,20 @@ usage_daily = Table(
     Column("cost_nano_usd", BigInteger, nullable=False),
     Index("ix_usage_daily_project_user_day", "project_id", "user_id", "day"),
 )
+
+
+# the audit log of admin actions (migration 0009): append-only, triggers refuse UPDATE/DELETE
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", _ROW_ID, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("actor", String(200), nullable=False),  # "admin", "admin (previous token)", …
+    Column("action", String(200), nullable=False),  # "POST /admin/v1/projects/{project}/keys"
+    Column("target", Text, nullable=False, default="{}"),  # JSON: the route's ids
+    Column("status", Integer, nullable=False),
+    Column("request_id", String(128), nullable=False),
+    Column("ip", String(64), nullable=False, default=""),
+    Index("ix_audit_log_at", "at"),
+)
