@@ -53,6 +53,7 @@ class Pipeline:
         threads: ThreadService,
         usage: UsageService,
         observer: Observer = NULL_OBSERVER,
+        breakers: Breakers | None = None,
     ) -> None:
         self.directory = directory
         self.upstream = upstream
@@ -63,7 +64,7 @@ class Pipeline:
         self.routes = RouteTable(directory, catalog)
         self.observer = observer
         self.settler = Settler(limiter, catalog, usage, observer)
-        self.breakers = Breakers()  # per process: see docs/routing.md
+        self.breakers = breakers or Breakers()  # per process: see docs/routing.md
 
     async def handle(self, principal: Principal, call: Call) -> JsonReply | StreamReply:
         flight = Flight(principal, self.project(principal), call)

@@ -8,16 +8,18 @@ Prometheus scrape every replica (docs/operations.md, "Metrics").
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 
 from prometheus_client import (
     CollectorRegistry,
     Counter,
     Gauge,
     Histogram,
+    Metric,
     ProcessCollector,
     generate_latest,
 )
+from prometheus_client.core import GaugeMetricFamily
 
 from behest.gateway.errors import RateLimited, UpstreamError
 from behest.gateway.stages.flight import Flight
@@ -30,8 +32,15 @@ CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 MAX_MODELS = 200
 
 
+BreakerCounts = Callable[[], Mapping[str, int]]
+
+
 class Metrics:
-    def __init__(self, queue_depth: Callable[[], float] = lambda: 0.0) -> None:
+    def __init__(
+        self,
+        queue_depth: Callable[[], float] = lambda: 0.0,
+        breakers: BreakerCounts = dict,
+    ) -> None:
         self.registry = CollectorRegistry()
         self._models: set[str] = set()
         r = self.registry
@@ -57,6 +66,11 @@ class Metrics:
         self.guard_findings = Counter(
             "behest_guard_findings", "Guard findings in requests, by type", ["type"], registry=r
         )
+        self.rerouted = Counter(
+            "behest_reroutes", "Requests served after a retry or a fallback, by why",
+            ["kind", "cause", "provider"], registry=r,
+        )  # fmt: skip
+        r.register(_BreakerStates(breakers))
         self.http = Counter(
             "behest_http_requests", "Every HTTP request, by route template",
             ["route", "method", "status"], registry=r,
@@ -79,6 +93,10 @@ class Metrics:
             self.upstream_errors.labels(provider, status).inc()
         if isinstance(error, RateLimited):
             self.limit_rejections.labels(error.layer or "unknown").inc()
+        reason = flight.route.reason if flight.route is not None else "primary"
+        kind, _, cause = reason.partition(":")
+        if kind in ("retry", "fallback", "exhausted"):
+            self.rerouted.labels(kind, cause or "unknown", provider).inc()
         if flight.guard is not None:
             for kind, count in flight.guard.report.found.items():
                 self.guard_findings.labels(kind.lower()).inc(count)
@@ -96,6 +114,21 @@ class Metrics:
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)
+
+
+class _BreakerStates:
+    """``behest_breakers{state}``: this process's circuit breakers in each state."""
+
+    def __init__(self, counts: BreakerCounts) -> None:
+        self._counts = counts
+
+    def collect(self) -> Iterator[Metric]:
+        family = GaugeMetricFamily(
+            "behest_breakers", "Circuit breakers in each state", labels=["state"]
+        )
+        for state, count in sorted(self._counts().items()):
+            family.add_metric([state], count)
+        yield family
 
 
 def _task_count() -> float:

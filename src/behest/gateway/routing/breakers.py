@@ -147,6 +147,13 @@ class Breakers:
             breaker.policy = policy
         return breaker
 
+    def counts(self) -> dict[str, int]:
+        """How many breakers are in each state, for metrics."""
+        counts = dict.fromkeys((state.value for state in State), 0)
+        for breaker in self._breakers.values():
+            counts[breaker.state.value] += 1
+        return counts
+
     def describe(self, project_id: str | None = None) -> list[dict[str, Any]]:
         now = self.clock()
         return [

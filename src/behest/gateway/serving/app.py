@@ -21,6 +21,7 @@ from behest.gateway.edge.server import build_web_app
 from behest.gateway.limits import build_limiter
 from behest.gateway.observability import Metrics, Observability, Tracing, tracing_wanted
 from behest.gateway.pipeline import Pipeline
+from behest.gateway.routing.breakers import Breakers
 from behest.gateway.routing.catalog import Catalog
 from behest.gateway.runtime.bootstrap import AdminTokenCheck, Foundation
 from behest.gateway.runtime.services import Services
@@ -43,8 +44,10 @@ def build_services(foundation: Foundation) -> Services:
     )
     limiter = build_limiter(settings.redis_url or None)
     usage = UsageService(foundation.db)
+    breakers = Breakers()
     observability = Observability(
-        Metrics(lambda: usage.sink.pending), Tracing() if tracing_wanted() else None
+        Metrics(lambda: usage.sink.pending, breakers.counts),
+        Tracing() if tracing_wanted() else None,
     )
     return Services(
         settings=settings,
@@ -58,6 +61,7 @@ def build_services(foundation: Foundation) -> Services:
             threads=ThreadService(foundation.db, lease_s=settings.upstream_timeout_s + 60),
             usage=usage,
             observer=observability,
+            breakers=breakers,
         ),
         admin=foundation.admin,
         audit=AuditLog(foundation.db),
