@@ -13,6 +13,7 @@ from aiohttp import web
 from behest.gateway import dashboard
 from behest.gateway.auth.api_keys import VerifiedKeyCache
 from behest.gateway.auth.key_use import flush_forever
+from behest.gateway.cache import build_cache
 from behest.gateway.config.directory import Directory
 from behest.gateway.edge import usage_routes
 from behest.gateway.edge.context import client_ip
@@ -51,6 +52,7 @@ def build_services(foundation: Foundation) -> Services:
             catalog=Catalog(),
             threads=ThreadService(foundation.db, lease_s=settings.upstream_timeout_s + 60),
             usage=UsageService(foundation.db),
+            cache=build_cache(settings.redis_url or None),
         ),
         admin=foundation.admin,
         admin_token=AdminTokenCheck(settings, foundation.db),
