@@ -17,7 +17,9 @@ from behest.gateway.request.call import Call
 from behest.gateway.request.reply import JsonReply, StreamReply
 from behest.gateway.stages.cache import CACHE_HEADER, ResponseCache
 from behest.gateway.stages.flight import Flight
+from behest.gateway.stages.settle import usage_record
 from behest.gateway.store import ProjectRecord
+from behest.gateway.store.usage_record import TokenCounts
 
 ANSWER: dict[str, Any] = {
     "id": "chatcmpl-1",
@@ -221,3 +223,12 @@ async def test_a_stream_left_by_the_client_is_not_kept(cache: Cache) -> None:
         break
     await frames.aclose()  # type: ignore[attr-defined]
     assert await cache.stage.lookup(_flight(temperature=0, stream=True)) is None
+
+
+async def test_a_hit_is_booked_at_zero_cost_with_route_cache(cache: Cache) -> None:
+    await cache.fill(_flight(temperature=0))
+    hit = _flight(temperature=0)
+    await cache.stage.lookup(hit)
+    record = usage_record(hit, 0.0)
+    assert (record.route, record.attempts, record.cost_usd) == ("cache", 0, 0.0)
+    assert record.tokens == TokenCounts()  # tokens the limits do not count either

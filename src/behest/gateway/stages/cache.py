@@ -66,22 +66,25 @@ class ResponseCache:
     async def _recording(
         self, flight: Flight, key: str, frames: AsyncIterator[bytes]
     ) -> AsyncIterator[bytes]:
+        """Kept before ``[DONE]`` goes out, so the client's next request finds it."""
         kept: list[bytes] | None = []
-        size, limit = 0, flight.project.cache.max_entry_bytes
+        size, policy = 0, flight.project.cache
         try:
             async for frame in frames:
                 size += len(frame)
-                if kept is not None and size <= limit:
+                if kept is not None and size <= policy.max_entry_bytes:
                     kept.append(frame)
                 else:
                     kept = None  # too large to keep: relayed, not stored
+                if kept is not None and frame.endswith(DONE_FRAME):
+                    stream = b"".join(kept)
+                    if _complete_stream(stream):
+                        await self.store.put(key, stream, policy.ttl_s)
                 yield frame
         finally:
             close = getattr(frames, "aclose", None)
             if close is not None:
                 await close()
-        if kept is not None and _complete_stream(b"".join(kept)):
-            await self.store.put(key, b"".join(kept), flight.project.cache.ttl_s)
 
     @staticmethod
     def _key(flight: Flight) -> str | None:
