@@ -6,6 +6,7 @@
     guard (in)             PII / injection policy over what the model will see  stages/guard
     route                  model → ordered targets; history trimmed   stages/route, stages/thread
     admit                  every limit layer and the budget, in one step  stages/admit
+    cache                  a stored answer served; a complete one kept    stages/cache
     call                   adapter + upstream, fallbacks              upstream/dispatch
                            (a stream is relayed as it arrives)        stages/relay
     thread (out)           the new messages and the reply appended    stages/thread
@@ -21,6 +22,7 @@ from __future__ import annotations
 from typing import Any
 
 from behest.gateway.auth.principal import Principal
+from behest.gateway.cache import CacheStore, MemoryCache
 from behest.gateway.config.directory import Directory, ProjectView
 from behest.gateway.errors import AuthenticationFailed
 from behest.gateway.limits import Limiter
@@ -29,6 +31,7 @@ from behest.gateway.request.reply import JsonReply, StreamReply
 from behest.gateway.routing.breakers import Breakers
 from behest.gateway.routing.catalog import Catalog
 from behest.gateway.stages.admit import admit
+from behest.gateway.stages.cache import ResponseCache
 from behest.gateway.stages.flight import Flight
 from behest.gateway.stages.guard import guard_request, restore_reply
 from behest.gateway.stages.observer import NULL_OBSERVER, Observer
@@ -54,6 +57,7 @@ class Pipeline:
         usage: UsageService,
         observer: Observer = NULL_OBSERVER,
         breakers: Breakers | None = None,
+        cache: CacheStore | None = None,
     ) -> None:
         self.directory = directory
         self.upstream = upstream
@@ -65,6 +69,7 @@ class Pipeline:
         self.observer = observer
         self.settler = Settler(limiter, catalog, usage, observer)
         self.breakers = breakers or Breakers()  # per process: see docs/routing.md
+        self.cache = ResponseCache(cache or MemoryCache(), self.settler.settle)
 
     async def handle(self, principal: Principal, call: Call) -> JsonReply | StreamReply:
         flight = Flight(principal, self.project(principal), call)
@@ -77,11 +82,13 @@ class Pipeline:
     async def _run(self, flight: Flight) -> JsonReply | StreamReply:
         call, settle, stage = flight.call, self.settler.settle, self.observer.stage
         plan = await self._prepare(flight)
+        if (hit := await self.cache.lookup(flight)) is not None:
+            return hit
         if call.stream:
             with stage("call", flight):
                 opened = await open_stream(self.upstream, call, plan)
             self._served(flight, opened.route)
-            frames = relay(flight, opened, settle)
+            frames = self.cache.record(flight, relay(flight, opened, settle))
             return StreamReply(frames, flight.headers, lambda: abandon(flight, opened, settle))
         with stage("call", flight):
             done = await complete(self.upstream, call, plan)
@@ -92,6 +99,7 @@ class Pipeline:
             body = restore_reply(flight, done.body)
         with stage("settle", flight):
             await settle(flight)
+        await self.cache.keep(flight, body)
         return JsonReply(body, flight.headers)
 
     async def _prepare(self, flight: Flight) -> Plan:

@@ -20,6 +20,7 @@ from behest.gateway.auth.tokens import (
     load_private,
     load_public,
 )
+from behest.gateway.cache import CachePolicy
 from behest.gateway.config.project_settings import ProjectSettings
 from behest.gateway.config.secrets import Vault
 from behest.gateway.guard import GuardPolicy
@@ -58,6 +59,7 @@ class ProjectView:
     limits: LimitPolicy = field(default_factory=LimitPolicy)
     guard: GuardPolicy = field(default_factory=GuardPolicy.default)
     routing: RoutingPolicy = field(default_factory=RoutingPolicy)
+    cache: CachePolicy = field(default_factory=CachePolicy)
 
     @property
     def id(self) -> str:
@@ -124,6 +126,7 @@ def _project_view(record: ProjectRecord, credentials: tuple[CredentialView, ...]
             LimitPolicy.from_dict(settings.limits),
             GuardPolicy.from_dict(settings.guard),
             settings.routing(),
+            CachePolicy.parse(settings.cache),
         )
     except Exception:
         log.exception("project %s has invalid settings; using the safe defaults", record.id)

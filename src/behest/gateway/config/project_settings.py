@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from behest.gateway.auth.tokens import MAX_TTL_S
+from behest.gateway.cache import CachePolicy
 from behest.gateway.errors import InvalidRequest
 from behest.gateway.guard import GuardPolicy
 from behest.gateway.limits import LimitPolicy
@@ -23,6 +24,7 @@ _OPAQUE_SECTIONS = (
     "timeouts",
     "breaker",
     "load_balance",
+    "cache",
 )
 _ROUTING = ("default_model", "fallbacks", "retries", "timeouts", "breaker", "load_balance")
 
@@ -43,6 +45,7 @@ class ProjectSettings:
     timeouts: dict[str, Any] = field(default_factory=dict)
     breaker: dict[str, Any] = field(default_factory=dict)
     load_balance: dict[str, Any] = field(default_factory=dict)
+    cache: dict[str, Any] = field(default_factory=dict)  # the response cache (docs/routing.md)
 
     @classmethod
     def stored(cls, data: dict[str, Any]) -> ProjectSettings:
@@ -160,3 +163,4 @@ def _validate_policies(settings: ProjectSettings) -> None:
     LimitPolicy.from_dict(settings.limits)
     GuardPolicy.from_dict(settings.guard)
     settings.routing()
+    CachePolicy.parse(settings.cache)

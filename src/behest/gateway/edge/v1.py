@@ -52,6 +52,8 @@ async def _proxy(request: web.Request, operation: Operation) -> web.StreamRespon
     thread_id = request.headers.get("X-Thread-Id")
     if thread_id:
         call.metadata["thread_id"] = thread_id
+    if cache := request.headers.get("X-Behest-Cache"):
+        call.metadata["cache"] = cache.strip().lower()
     reply = await services(request).pipeline.handle(principal, call)
     headers = {"x-request-id": call.request_id}
     if isinstance(reply, StreamReply):

@@ -13,6 +13,7 @@ from aiohttp import web
 from behest.gateway import dashboard
 from behest.gateway.auth.api_keys import VerifiedKeyCache
 from behest.gateway.auth.key_use import flush_forever
+from behest.gateway.cache import build_cache
 from behest.gateway.config.audit import AuditLog
 from behest.gateway.config.directory import Directory
 from behest.gateway.edge import usage_routes
@@ -62,6 +63,7 @@ def build_services(foundation: Foundation) -> Services:
             usage=usage,
             observer=observability,
             breakers=breakers,
+            cache=build_cache(settings.redis_url or None),
         ),
         admin=foundation.admin,
         audit=AuditLog(foundation.db),

@@ -37,6 +37,7 @@ class Flight:
     error_type: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
     turn: Turn | None = None
+    cache_key: str | None = None  # a cache miss to fill once the answer is complete
     settled: bool = False
 
     def mark_first_token(self) -> None:
