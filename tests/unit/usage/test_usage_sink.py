@@ -150,3 +150,18 @@ async def test_a_batch_retried_after_a_lost_acknowledgement_is_written_once(db: 
     with db.engine.connect() as connection:
         requests = connection.execute(select(func.sum(daily.c.requests))).scalar()
     assert requests == 300  # the aggregates were not booked twice either
+
+
+def test_record_ids_are_unique_across_forked_workers() -> None:
+    """Ids are a per-process prefix and a counter; a forked worker must not reuse them."""
+    import os
+
+    here = UsageRecord("r", "p", "u", "s", "m").record_id
+    reader, writer = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover - runs in the child
+        os.write(writer, UsageRecord("r", "p", "u", "s", "m").record_id.encode())
+        os._exit(0)
+    os.waitpid(child, 0)
+    theirs = os.read(reader, 64).decode()
+    assert len(here) == len(theirs) == 32 and here[:16] != theirs[:16]

@@ -5,6 +5,8 @@ Plain data with no dependencies, so the store can write it and the pipeline can 
 
 from __future__ import annotations
 
+import itertools
+import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -18,8 +20,21 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+# a random prefix per process and a counter below it: unique, and no system call per id
+_PROCESS = secrets.token_hex(8)
+_SEQUENCE = itertools.count()
+
+
+def _new_process_prefix() -> None:
+    global _PROCESS, _SEQUENCE
+    _PROCESS, _SEQUENCE = secrets.token_hex(8), itertools.count()
+
+
+os.register_at_fork(after_in_child=_new_process_prefix)  # forked workers get their own
+
+
 def _record_id() -> str:
-    return secrets.token_hex(16)
+    return f"{_PROCESS}{next(_SEQUENCE):016x}"
 
 
 @dataclass(frozen=True, slots=True)
