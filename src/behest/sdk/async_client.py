@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from types import TracebackType
 from typing import Any
 
@@ -11,9 +10,9 @@ import openai
 
 from behest.sdk.async_users import AsyncUserClients
 from behest.sdk.calls import THREAD_HEADER, Call
-from behest.sdk.config import load_config
+from behest.sdk.client_base import ClientBase
 from behest.sdk.resources import AsyncResource
-from behest.sdk.tokens import MAX_USERS, Clock, MintedToken, TokenCache
+from behest.sdk.tokens import Clock, MintedToken, TokenCache
 
 
 class AsyncTokens:
@@ -28,36 +27,20 @@ class AsyncTokens:
         return await self._users.mint(user_id, session_id, expires_in)
 
 
-class AsyncBehest:
+class AsyncBehest(ClientBase[openai.AsyncOpenAI]):
     """The official async client's API, per end user; see :class:`behest.Behest`."""
 
-    def __init__(
-        self,
-        key: str | None = None,
-        *,
-        base_url: str | None = None,
-        user_id: str | None = None,
-        max_retries: int = openai.DEFAULT_MAX_RETRIES,
-        timeout: float | None = None,
-        http_client: Any = None,
-        default_headers: dict[str, str] | None = None,
-        clock: Clock = time.monotonic,
-        max_users: int = MAX_USERS,
-    ) -> None:
-        self.config = load_config(key, base_url)
-        options: dict[str, Any] = {} if timeout is None else {"timeout": timeout}
-        root = openai.AsyncOpenAI(
-            api_key=self.config.key,
-            base_url=self.config.api_url,
-            max_retries=max_retries,
-            http_client=http_client,
-            default_headers=default_headers,
-            **options,
+    _users: AsyncUserClients
+    tokens: AsyncTokens
+
+    def _open(self, **options: Any) -> openai.AsyncOpenAI:
+        return openai.AsyncOpenAI(**options)
+
+    def _wire(self, user_id: str | None, clock: Clock, max_users: int) -> None:
+        cache = TokenCache[asyncio.Lock, openai.AsyncOpenAI](
+            clock, new_lock=asyncio.Lock, max_users=max_users
         )
-        self._root = root
-        self._users = AsyncUserClients(
-            root, TokenCache(clock, new_lock=asyncio.Lock, max_users=max_users), user_id
-        )
+        self._users = AsyncUserClients(self._root, cache, user_id)
         self.tokens = AsyncTokens(self._users)
 
     def __repr__(self) -> str:

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import threading
-import time
 from types import TracebackType
 from typing import Any
 
 import openai
 
 from behest.sdk.calls import THREAD_HEADER, Call
-from behest.sdk.config import load_config
+from behest.sdk.client_base import ClientBase
 from behest.sdk.resources import Resource
-from behest.sdk.tokens import MAX_USERS, Clock, MintedToken, TokenCache
+from behest.sdk.tokens import Clock, MintedToken, TokenCache
 from behest.sdk.users import UserClients
 
 
@@ -28,7 +27,7 @@ class Tokens:
         return self._users.mint(user_id, session_id, expires_in)
 
 
-class Behest:
+class Behest(ClientBase[openai.OpenAI]):
     """The official client's API, per end user: ``chat.completions.create(..., user_id=…)``.
 
     ``key`` defaults to ``BEHEST_KEY`` and ``base_url`` (the gateway's root) to
@@ -37,33 +36,17 @@ class Behest:
     session) tokens and clients to keep, least recently used dropped first.
     """
 
-    def __init__(
-        self,
-        key: str | None = None,
-        *,
-        base_url: str | None = None,
-        user_id: str | None = None,
-        max_retries: int = openai.DEFAULT_MAX_RETRIES,
-        timeout: float | None = None,
-        http_client: Any = None,
-        default_headers: dict[str, str] | None = None,
-        clock: Clock = time.monotonic,
-        max_users: int = MAX_USERS,
-    ) -> None:
-        self.config = load_config(key, base_url)
-        options: dict[str, Any] = {} if timeout is None else {"timeout": timeout}
-        root = openai.OpenAI(
-            api_key=self.config.key,
-            base_url=self.config.api_url,
-            max_retries=max_retries,
-            http_client=http_client,
-            default_headers=default_headers,
-            **options,
+    _users: UserClients
+    tokens: Tokens
+
+    def _open(self, **options: Any) -> openai.OpenAI:
+        return openai.OpenAI(**options)
+
+    def _wire(self, user_id: str | None, clock: Clock, max_users: int) -> None:
+        cache = TokenCache[threading.Lock, openai.OpenAI](
+            clock, new_lock=threading.Lock, max_users=max_users
         )
-        self._root = root
-        self._users = UserClients(
-            root, TokenCache(clock, new_lock=threading.Lock, max_users=max_users), user_id
-        )
+        self._users = UserClients(self._root, cache, user_id)
         self.tokens = Tokens(self._users)
 
     def __repr__(self) -> str:
