@@ -10,6 +10,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from behest.gateway.store import Database
+
 REPO = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("BEHEST_SHARED_DIR", REPO.parent / "shared"))
 
@@ -57,3 +59,12 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'behest.db'}"
     return str(request.getfixturevalue("postgres_url"))
+
+
+@pytest.fixture
+def db(database_url: str) -> Iterator[Database]:
+    """A migrated store on each backend, closed afterwards."""
+    database = Database(database_url)
+    database.migrate()
+    yield database
+    database.close()

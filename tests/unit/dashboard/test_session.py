@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
-
-import pytest
 
 from behest.gateway.dashboard.session import SESSION_TTL_S, Sessions
 from behest.gateway.store import Database
@@ -17,14 +14,6 @@ class Clock:
 
     def __call__(self) -> float:
         return self.now
-
-
-@pytest.fixture
-def db(database_url: str) -> Iterator[Database]:
-    database = Database(database_url)
-    database.migrate()
-    yield database
-    database.close()
 
 
 def test_a_new_session_is_found_by_its_id_with_its_csrf_token(db: Database) -> None:

@@ -3,22 +3,11 @@ by user, the latest usage records."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-
-import pytest
 
 from behest.gateway.store import Database
 from behest.gateway.store.threads_queries import ThreadKey
 from behest.gateway.store.usage_record import TokenCounts, UsageRecord
-
-
-@pytest.fixture
-def db(database_url: str) -> Iterator[Database]:
-    database = Database(database_url)
-    database.migrate()
-    yield database
-    database.close()
 
 
 def test_meta_entries_are_listed_by_prefix_and_deleted(db: Database) -> None:

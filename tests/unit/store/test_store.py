@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
 
 from behest.gateway.errors import NotFound
 from behest.gateway.store import ApiKeyRecord, CredentialRecord, Database
-
-
-@pytest.fixture
-def db(database_url: str) -> Iterator[Database]:
-    database = Database(database_url)
-    database.migrate()
-    yield database
-    database.close()
 
 
 def _credential(project_id: str, credential_id: str = "cred_1") -> CredentialRecord:
