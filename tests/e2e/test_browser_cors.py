@@ -7,23 +7,19 @@ reaches the browser. The page then streams a chat from the gateway on another or
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import shutil
 import tempfile
-import threading
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp import web
+from page_app import PageApp, serve_page_app
 
 from conftest import Tenant
-from servers import free_port
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
@@ -96,48 +92,11 @@ window.badToken = async function () {
 </script>"""
 
 
-@dataclass
-class App:
-    origin: str
-    stop: Any
+App = PageApp
 
 
 def _serve_app(tenant: Tenant, user: str) -> App:
-    """The user's own backend: the page, and /api/token minting with the server-side key."""
-    port = free_port()
-    loop = asyncio.new_event_loop()
-
-    async def page(_: web.Request) -> web.Response:
-        return web.Response(text=PAGE % {"gateway": tenant.gateway.url}, content_type="text/html")
-
-    async def api_token(_: web.Request) -> web.Response:
-        minted = await asyncio.to_thread(tenant.mint, user)
-        return web.json_response({k: minted[k] for k in ("access_token", "expires_in")})
-
-    app = web.Application()
-    app.router.add_get("/", page)
-    app.router.add_post("/api/token", api_token)
-    runner = web.AppRunner(app)
-    started = threading.Event()
-
-    def run() -> None:
-        asyncio.set_event_loop(loop)
-        loop.run_until_complete(runner.setup())
-        loop.run_until_complete(web.TCPSite(runner, "127.0.0.1", port).start())
-        started.set()
-        loop.run_forever()
-        loop.close()
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    assert started.wait(10)
-
-    def stop() -> None:
-        asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result(10)
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(10)
-
-    return App(f"http://127.0.0.1:{port}", stop)
+    return serve_page_app(PAGE % {"gateway": tenant.gateway.url}, tenant.mint, user)
 
 
 @pytest.fixture(scope="module")

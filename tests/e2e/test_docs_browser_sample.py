@@ -8,19 +8,16 @@ TextDecoderStream.
 
 from __future__ import annotations
 
-import asyncio
 import re
 import shutil
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp import web
+from page_app import serve_page_app
 
 from conftest import Tenant
-from servers import free_port
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 GUIDE = Path(__file__).resolve().parents[2] / "docs" / "guides" / "streaming.md"
@@ -40,8 +37,6 @@ def _vanilla_sample() -> str:
 
 @pytest.fixture(scope="module")
 def app(tenant: Tenant) -> Iterator[str]:
-    port = free_port()
-    origin = f"http://127.0.0.1:{port}"
     code = _vanilla_sample().replace("http://127.0.0.1:8080", tenant.gateway.url)
     page_html = (
         '<!doctype html><meta charset="utf-8"><title>docs sample</title>'
@@ -51,39 +46,13 @@ def app(tenant: Tenant) -> Iterator[str]:
         f'<script type="module">\ntry {{\n{code}\n}}'
         ' catch (e) { finish("error: " + e); }</script>'
     )
-    loop = asyncio.new_event_loop()
-
-    async def page(_: web.Request) -> web.Response:
-        return web.Response(text=page_html, content_type="text/html")
-
-    async def token(_: web.Request) -> web.Response:
-        minted = await asyncio.to_thread(tenant.mint, "docs-browser-user")
-        return web.json_response({k: minted[k] for k in ("access_token", "expires_in")})
-
-    application = web.Application()
-    application.router.add_get("/", page)
-    application.router.add_post("/api/token", token)
-    runner = web.AppRunner(application)
-    started = threading.Event()
-
-    def run() -> None:
-        asyncio.set_event_loop(loop)
-        loop.run_until_complete(runner.setup())
-        loop.run_until_complete(web.TCPSite(runner, "127.0.0.1", port).start())
-        started.set()
-        loop.run_forever()
-        loop.close()
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    assert started.wait(10)
+    served = serve_page_app(page_html, tenant.mint, "docs-browser-user")
+    origin = served.origin
     project = f"/projects/{tenant.project_id}"
     tenant.admin("PATCH", project, {"settings": {"cors_origins": [origin]}})
     yield origin
     tenant.admin("PATCH", project, {"settings": {"cors_origins": []}})
-    asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result(10)
-    loop.call_soon_threadsafe(loop.stop)
-    thread.join(10)
+    served.stop()
 
 
 def test_the_guides_vanilla_sample_streams_in_chromium(app: str, tenant: Tenant) -> None:
