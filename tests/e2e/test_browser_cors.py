@@ -18,8 +18,7 @@ from typing import Any
 
 import pytest
 from page_app import PageApp, serve_page_app
-
-from conftest import Tenant
+from tenancy import Tenant
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")

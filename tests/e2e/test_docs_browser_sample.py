@@ -16,8 +16,7 @@ from typing import Any
 
 import pytest
 from page_app import serve_page_app
-
-from conftest import Tenant
+from tenancy import Tenant
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 GUIDE = Path(__file__).resolve().parents[2] / "docs" / "guides" / "streaming.md"

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pytest
 from raw_upstream import RawUpstream
+from tenancy import ADMIN
 
-from conftest import ADMIN
 from servers import Process, http, start_gateway
 
 UPSTREAM_TIMEOUT_S = 2

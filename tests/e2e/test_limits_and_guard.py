@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import openai
 import pytest
+from tenancy import Tenant
 
-from conftest import Tenant
 from servers import http
 
 HELLO = [{"role": "user", "content": "hello"}]

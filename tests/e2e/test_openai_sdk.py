@@ -6,8 +6,8 @@ import json
 
 import openai
 import pytest
+from tenancy import Tenant
 
-from conftest import Tenant
 from servers import http
 
 TOOLS = [

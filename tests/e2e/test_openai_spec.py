@@ -9,8 +9,8 @@ from typing import Any
 
 import orjson
 import pytest
+from tenancy import Tenant
 
-from conftest import Tenant
 from servers import http
 
 pytestmark = pytest.mark.shared

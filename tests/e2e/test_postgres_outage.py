@@ -27,8 +27,8 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from tenancy import ADMIN
 
-from conftest import ADMIN
 from servers import Process, free_port, http, start_gateway
 
 pytestmark = pytest.mark.postgres

@@ -15,9 +15,9 @@ from typing import Any
 import openai
 import pytest
 from pydantic import BaseModel
+from tenancy import Tenant
 
 from behest import AsyncBehest, Behest, behest_headers
-from conftest import Tenant
 
 MODEL = "gpt-4o-mini"
 HELLO = [{"role": "user", "content": "hello"}]

@@ -13,8 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from conftest import Tenant
+from tenancy import Tenant
 
 REPO = Path(__file__).resolve().parents[2]
 SCRIPT = """

@@ -33,8 +33,8 @@ from typing import Any
 
 import pytest
 import redis
+from tenancy import ADMIN
 
-from conftest import ADMIN
 from servers import Process, free_port, http, start_gateway
 
 pytestmark = pytest.mark.redis

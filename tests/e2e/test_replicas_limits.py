@@ -25,10 +25,10 @@ import psycopg
 import pytest
 import redis
 from sqlalchemy import select
+from tenancy import ADMIN
 
 from behest.gateway.store import tables
 from behest.gateway.store.db import create_db_engine
-from conftest import ADMIN
 from servers import Process, http, start_gateway
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres]

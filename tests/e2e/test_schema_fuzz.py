@@ -26,8 +26,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from schemathesis import Case, GenerationMode
 from schemathesis.specs.openapi import checks as openapi_checks
-
-from conftest import ADMIN, Tenant
+from tenancy import ADMIN, Tenant
 
 EXAMPLES = 25  # per operation and generation mode
 CHECKS = [

@@ -29,12 +29,12 @@ import openai
 import psycopg
 import pytest
 from sqlalchemy import select, update
+from tenancy import ADMIN, Tenant
 
 from behest.gateway.routing.catalog import Catalog
 from behest.gateway.store import tables
 from behest.gateway.store.db import create_db_engine
 from behest.testing.mock_openai import prompt_tokens
-from conftest import ADMIN, Tenant
 from servers import Process, http, start_gateway
 
 MODEL = "gpt-4o-mini"

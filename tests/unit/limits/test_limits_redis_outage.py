@@ -9,13 +9,13 @@ import subprocess
 from collections.abc import Iterator
 
 import pytest
+from limiter_backends import REDIS_URL, drop_keys, redis_limiter
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from behest.gateway.errors import RateLimited
 from behest.gateway.limits import AdmissionRequest, LimiterUnavailable, LimitPolicy, RedisLimiter
 from behest.gateway.limits.redis_backend import connect
-from conftest import REDIS_URL, drop_keys, redis_limiter
 
 pytestmark = pytest.mark.redis
 
