@@ -9,26 +9,14 @@ from typing import Any
 import openai
 
 from behest.sdk import minting
-from behest.sdk.calls import SESSION_HEADER, Call
+from behest.sdk.calls import Call
 from behest.sdk.errors import is_token_expired
-from behest.sdk.tokens import MintedToken, TokenCache, TokenKey
+from behest.sdk.tokens import MintedToken, TokenKey
+from behest.sdk.users_base import UsersBase
 
 
-class AsyncUserClients:
+class AsyncUserClients(UsersBase[asyncio.Lock, openai.AsyncOpenAI]):
     """Official async clients per user, each with its minted token as the API key."""
-
-    def __init__(
-        self,
-        root: openai.AsyncOpenAI,
-        cache: TokenCache[asyncio.Lock, openai.AsyncOpenAI],
-        default_user: str | None,
-    ) -> None:
-        self._root = root  # carries the project key: used for minting only
-        self._cache = cache
-        self._default_user = default_user
-
-    def __repr__(self) -> str:
-        return f"<AsyncUserClients of {len(self._cache)} users>"
 
     async def mint(
         self, user_id: str, session_id: str | None, expires_in: int | None
@@ -49,13 +37,7 @@ class AsyncUserClients:
 
     async def client(self, key: TokenKey) -> tuple[MintedToken, openai.AsyncOpenAI]:
         token = await self.token(key)
-        client = self._cache.client(key, token.access_token)
-        if client is None:
-            client = self._root.with_options(
-                api_key=token.access_token, default_headers={SESSION_HEADER: token.session_id}
-            )
-            self._cache.keep_client(key, token.access_token, client)
-        return token, client
+        return token, self.client_for(key, token)
 
     async def call(self, call: Call, *, retry: bool = True) -> Any:
         key = call.key(self._default_user)
@@ -66,7 +48,7 @@ class AsyncUserClients:
         except openai.AuthenticationError as exc:
             if not (retry and is_token_expired(exc)):
                 raise
-            self._cache.drop(key, token.access_token)
+            self.drop(key, token)
             return await self.call(call, retry=False)
 
     async def enter(self, call: Call, *, retry: bool = True) -> tuple[Any, Any]:
@@ -79,5 +61,5 @@ class AsyncUserClients:
         except openai.AuthenticationError as exc:
             if not (retry and is_token_expired(exc)):
                 raise
-            self._cache.drop(key, token.access_token)
+            self.drop(key, token)
             return await self.enter(call, retry=False)

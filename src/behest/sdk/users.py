@@ -10,26 +10,14 @@ from typing import Any
 import openai
 
 from behest.sdk import minting
-from behest.sdk.calls import SESSION_HEADER, Call, is_lazy_manager
+from behest.sdk.calls import Call, is_lazy_manager
 from behest.sdk.errors import is_token_expired
-from behest.sdk.tokens import MintedToken, TokenCache, TokenKey
+from behest.sdk.tokens import MintedToken, TokenKey
+from behest.sdk.users_base import UsersBase
 
 
-class UserClients:
+class UserClients(UsersBase[threading.Lock, openai.OpenAI]):
     """Official clients per user, each with its minted token as the API key."""
-
-    def __init__(
-        self,
-        root: openai.OpenAI,
-        cache: TokenCache[threading.Lock, openai.OpenAI],
-        default_user: str | None,
-    ) -> None:
-        self._root = root  # carries the project key: used for minting only
-        self._cache = cache
-        self._default_user = default_user
-
-    def __repr__(self) -> str:
-        return f"<UserClients of {len(self._cache)} users>"
 
     def mint(self, user_id: str, session_id: str | None, expires_in: int | None) -> MintedToken:
         return minting.mint(self._root, user_id, session_id, expires_in)
@@ -47,13 +35,7 @@ class UserClients:
 
     def client(self, key: TokenKey) -> tuple[MintedToken, openai.OpenAI]:
         token = self.token(key)
-        client = self._cache.client(key, token.access_token)
-        if client is None:
-            client = self._root.with_options(
-                api_key=token.access_token, default_headers={SESSION_HEADER: token.session_id}
-            )
-            self._cache.keep_client(key, token.access_token, client)
-        return token, client
+        return token, self.client_for(key, token)
 
     def call(self, call: Call, *, retry: bool = True) -> Any:
         key = call.key(self._default_user)
@@ -63,14 +45,11 @@ class UserClients:
         except openai.AuthenticationError as exc:
             if not (retry and is_token_expired(exc)):
                 raise
-            self._cache.drop(key, token.access_token)
+            self.drop(key, token)
             return self.call(call, retry=False)
         if retry and is_lazy_manager(result):
             return _RetryingManager(self, call, key, token, result)
         return result
-
-    def drop(self, key: TokenKey, token: MintedToken) -> None:
-        self._cache.drop(key, token.access_token)
 
 
 class _RetryingManager(AbstractContextManager[Any]):
