@@ -190,7 +190,7 @@ def _grouped_starts() -> tuple[tuple[str, tuple[str, ...], tuple[int, ...]], ...
     ``startswith`` at each hit (a ``str.find`` over the text costs the same whatever its
     needle, so fewer needles is what saves)."""
     groups: dict[str, list[str]] = {}
-    searches = []
+    searches: list[tuple[str, tuple[str, ...], tuple[int, ...]]] = []
     for literal, offsets in _KNOWN_STARTS:
         if offsets == (0,) and len(literal) >= 2:
             groups.setdefault(literal[:2], []).append(literal)
