@@ -1,12 +1,19 @@
 """Time ``inspect_request`` per request and per KB: a small chat body, a 10 KB and a 100 KB prompt.
 
-    .venv/bin/python bench/guard_speed.py [--rounds 5] [--json out.json]
+    .venv/bin/python bench/guard_speed.py [--rounds 5] [--json out.json] [--per-detector]
 
 Texts are generated deterministically (seeded prose with a few PII items: an e-mail, a
 phone number, a card, a street address, a name, an assigned key). Every request carries a
 user text not seen before, so the per-text memo never answers for it; the system prompt
 of the small body repeats, as it does in real traffic. Reported: median µs per request
 over ``--rounds`` rounds of CPU time (``time.process_time``) and µs per KB of text.
+
+``--per-detector`` adds a table of each detector alone (µs per KB on fresh 100 KB texts,
+µs on the user text of a fresh small chat), and what ``inspect_request`` spends besides
+them ("orchestration": the same bodies once more, when the memo answers for every text,
+so what is left is walking the body, redacting and building the report). Each
+detector is timed on texts no detector saw before, so set-up that detectors share (the
+digit runs of a text) is counted in every detector that asks for it.
 """
 
 from __future__ import annotations
@@ -22,6 +29,11 @@ from typing import Any
 
 from behest.gateway.errors import GuardrailBlocked
 from behest.gateway.guard import GuardPolicy, inspect_request
+from behest.gateway.guard.heavy import active_scorer
+from behest.gateway.guard.locations import detect_locations
+from behest.gateway.guard.people import detect_persons
+from behest.gateway.guard.secrets import detect_secrets
+from behest.gateway.guard.structured import STRUCTURED_DETECTORS
 
 SYSTEM = (
     "You are a helpful assistant for Acme Travel. Answer briefly and politely; "
@@ -107,6 +119,61 @@ def cases(rounds: int) -> list[tuple[str, int, Callable[[int], dict[str, Any]]]]
     ]
 
 
+def detectors() -> list[tuple[str, Callable[[str], object]]]:
+    """Every detector of the default tier, by the name its module gives it."""
+    named: list[tuple[str, Callable[[str], object]]] = [
+        (d.__name__, d) for d in STRUCTURED_DETECTORS
+    ]
+    named += [("detect_persons", detect_persons), ("detect_locations", detect_locations)]
+    named += [("detect_secrets", detect_secrets), ("injection (active scorer)", active_scorer())]
+    return named
+
+
+def time_detector(detector: Callable[[str], object], texts: list[str], rounds: int) -> float:
+    """Median over rounds of CPU µs per text."""
+    per_round = len(texts) // rounds
+    results = []
+    for r in range(rounds):
+        chunk = texts[r * per_round : (r + 1) * per_round]
+        start = time.process_time()
+        for text in chunk:
+            detector(text)
+        results.append((time.process_time() - start) / len(chunk) * 1e6)
+    return statistics.median(results)
+
+
+def per_detector(rounds: int) -> list[dict[str, Any]]:
+    """µs/KB on fresh 100 KB texts and µs on a fresh small chat's user text, per detector."""
+    big_count, small_count = 2 * rounds, 200 * rounds
+    rows = []
+    print("\n| detector | µs / KB (100 KB) | µs (small chat user text) |")
+    print("| --- | ---: | ---: |")
+    total_big = total_small = 0.0
+    for k, (name, detector) in enumerate(detectors()):
+        big = [prose(100_000, 10**7 + 1000 * k + i) for i in range(big_count)]
+        small = [small_body(10**7 + 10_000 * k + i)["messages"][1]["content"]
+                 for i in range(small_count)]  # fmt: skip
+        us_big = time_detector(detector, big, rounds) / 100
+        us_small = time_detector(detector, small, rounds)
+        total_big += us_big
+        total_small += us_small
+        rows.append({"detector": name, "us_per_kb": us_big, "us_small": us_small})
+        print(f"| {name} | {us_big:,.1f} | {us_small:,.1f} |")
+    policy = POLICIES["default"]
+    big_bodies = [prompt_body(100_000, 2 * 10**7 + i) for i in range(big_count)]
+    small_bodies = [small_body(2 * 10**7 + i) for i in range(small_count)]
+    whole_big = measure(big_bodies, policy, rounds) / 100
+    whole_small = measure(small_bodies, policy, rounds)
+    print(f"| sum of detectors | {total_big:,.1f} | {total_small:,.1f} |")
+    print(f"| inspect_request (whole) | {whole_big:,.1f} | {whole_small:,.1f} |")
+    again_big = measure(big_bodies, policy, rounds) / 100  # every text now a memo hit
+    again_small = measure(small_bodies, policy, rounds)
+    print(f"| orchestration (the same bodies again) | {again_big:,.1f} | {again_small:,.1f} |")
+    rows.append({"detector": "inspect_request", "us_per_kb": whole_big, "us_small": whole_small})
+    rows.append({"detector": "orchestration", "us_per_kb": again_big, "us_small": again_small})
+    return rows
+
+
 POLICIES = {
     "default": GuardPolicy(),
     "off": GuardPolicy(pii_mode="off", secrets=False, injection_mode="off"),
@@ -117,6 +184,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--json", help="also write the results here")
+    parser.add_argument("--per-detector", action="store_true", help="add a table per detector")
     args = parser.parse_args()
     inspect_request(small_body(-1), POLICIES["default"])  # load word lists and libraries
     rows = []
@@ -130,9 +198,10 @@ def main() -> None:
             us = measure(bodies, policy, args.rounds)
             rows.append({"case": name, "policy": label, "bytes": size, "us": us})
             print(f"| {name} | {label} | {size:,.0f} | {us:,.1f} | {us / size * 1000:,.2f} |")
+    detector_rows = per_detector(args.rounds) if args.per_detector else []
     if args.json:
         with open(args.json, "w", encoding="utf-8") as out:
-            json.dump(rows, out, indent=2)
+            json.dump({"cases": rows, "detectors": detector_rows}, out, indent=2)
 
 
 if __name__ == "__main__":

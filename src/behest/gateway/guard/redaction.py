@@ -6,6 +6,7 @@ placeholder never collides with one the user already wrote.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections import Counter
@@ -16,6 +17,12 @@ from behest.gateway.guard.policy import Action, GuardPolicy
 from behest.gateway.guard.restore import PLACEHOLDER, Restorer
 
 MASK = "****"
+
+
+@functools.lru_cache(maxsize=256)
+def _tag(entity_type: str) -> str:
+    """The placeholder's name for a type: ``<EMAIL_1>``, ``<MY_ID_1>`` for ``my-id``."""
+    return re.sub(r"[^A-Z0-9_]", "_", entity_type.upper()) or "PII"
 
 
 class Redactor:
@@ -81,7 +88,7 @@ class Redactor:
         if key not in self._by_value:
             if self._taken is None:  # the placeholders users wrote, found on first need
                 self._taken = {m.group() for t in self._texts for m in PLACEHOLDER.finditer(t)}
-            tag = re.sub(r"[^A-Z0-9_]", "_", entity_type.upper()) or "PII"
+            tag = _tag(entity_type)
             while True:
                 self._counters[tag] += 1
                 candidate = f"<{tag}_{self._counters[tag]}>"

@@ -8,6 +8,7 @@ tool call, only the shortest tail that could still grow into a placeholder.
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import re
 from collections.abc import Mapping
@@ -26,7 +27,11 @@ def json_fragment(value: str) -> str:
 class Restorer:
     def __init__(self, values: Mapping[str, str]) -> None:
         self._values = dict(values)
-        self._prefixes = frozenset(p[:i] for p in self._values for i in range(1, len(p)))
+
+    @functools.cached_property
+    def _prefixes(self) -> frozenset[str]:
+        """Every proper prefix of a placeholder; only streams ask, so built on first need."""
+        return frozenset(p[:i] for p in self._values for i in range(1, len(p)))
 
     @property
     def placeholders(self) -> frozenset[str]:

@@ -196,13 +196,12 @@ def _outcome(redactor: Redactor, verdict: tuple[float, Any] | None, policy: Guar
 
 
 def _raise_if_blocked(redactor: Redactor, report: GuardReport, policy: GuardPolicy) -> None:
-    headers = {"x-behest-guard": report.header_value()}
     if redactor.blocked:
         types = ", ".join(sorted(redactor.blocked))
         raise GuardrailBlocked(
             f"Request blocked by the guardrail policy: PII detected ({types}).",
             code="pii_detected",
-            headers=headers,
+            headers={"x-behest-guard": report.header_value()},
         )
     score = report.injection_score
     if (
@@ -215,7 +214,7 @@ def _raise_if_blocked(redactor: Redactor, report: GuardReport, policy: GuardPoli
             f"Request blocked by the guardrail policy: prompt injection detected "
             f"(score {score:.2f}; signals: {signals}).",
             code="prompt_injection_detected",
-            headers=headers,
+            headers={"x-behest-guard": report.header_value()},
         )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Callable, Iterator
+from functools import partial
 
 import phonenumbers
 
@@ -68,6 +69,9 @@ _IPV6_RUN = re.compile(r"[\w:]*")
 _TLD_DOT = re.compile(
     r"\.(?:com|org|net|edu|gov|io|co|info|biz|me|app|dev|ai|uk|de|fr|eu)", re.IGNORECASE
 )
+# what can follow the dot of a ".tld" (case-insensitive matching also relates U+0130 and
+# U+0131 to "i"); other dots cost no attempt of the pattern
+_TLD_FIRST = frozenset("cCoOnNeEgGiIbBmMaAdDuUfF\u0130\u0131")
 # what the birth-context pattern needs, lowered; the characters that case-insensitive
 # matching relates to ASCII letters but ``str.lower`` does not map to one
 _BIRTH_WORDS = ("born", "birth", "dob", "d.o.b", "geboren", "né")
@@ -113,9 +117,13 @@ def _url_starts(text: str) -> Iterator[int]:
     stretch holding a ``.tld`` starts."""
     for at in literal_starts(text, "://"):
         yield from (at - 4, at - 5)
-    dots = list(literal_starts(text, "."))
-    yield from (at - 3 for at in dots)
-    yield from run_starts(_DOMAIN_RUN, text, (at for at in dots if _TLD_DOT.match(text, at)))
+    tld_dots = []
+    for at in literal_starts(text, "."):
+        if at < 3 or text[at - 3 : at].lower() == "www":
+            yield at - 3
+        if text[at + 1 : at + 2] in _TLD_FIRST and _TLD_DOT.match(text, at):
+            tld_dots.append(at)
+    yield from run_starts(_DOMAIN_RUN, text, tld_dots)
 
 
 def detect_url(text: str) -> list[Finding]:
@@ -180,7 +188,8 @@ def detect_ip(text: str) -> list[Finding]:
     return found
 
 
-def _phone_score(candidate: str, has_context: bool) -> float:
+def _phone_score(candidate: str, has_context: Callable[[], bool]) -> float:
+    """``has_context()`` is asked only when the number's shape leaves it to the context."""
     digits = re.sub(r"\D", "", candidate)
     if not 7 <= len(digits) <= 15:
         return 0.0
@@ -197,11 +206,19 @@ def _phone_score(candidate: str, has_context: bool) -> float:
     groups = len(re.findall(r"\d+", candidate))
     if international and phonenumbers.is_possible_number(number):
         return 0.75
-    if has_context and (groups >= 2 or len(digits) >= 8):
+    if (groups >= 2 or len(digits) >= 8) and has_context():
         return 0.7
     if (groups >= 3 and len(digits) >= 8) or "(" in candidate:
         return 0.6
     return 0.0
+
+
+def _phone_context(text: str, start: int, end: int) -> bool:
+    """A phone word in the 60 characters before the number, or a label right after it."""
+    return (
+        _PHONE_CONTEXT.search(text, max(0, start - 60), start) is not None
+        or _PHONE_LABEL_AFTER.match(text, end) is not None
+    )
 
 
 def detect_phone(text: str) -> list[Finding]:
@@ -212,11 +229,7 @@ def detect_phone(text: str) -> list[Finding]:
         candidate = m.group().strip(" .-")
         start = m.start() + m.group().index(candidate)
         end = start + len(candidate)
-        context = (
-            _PHONE_CONTEXT.search(text, max(0, start - 60), start) is not None
-            or _PHONE_LABEL_AFTER.match(text, end) is not None
-        )
-        score = _phone_score(candidate, context)
+        score = _phone_score(candidate, partial(_phone_context, text, start, end))
         if score:
             found.append(Finding(start, end, "PHONE", score))
     return found
