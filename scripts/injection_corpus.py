@@ -363,6 +363,7 @@ def pii_sentences(git_dir: Path, commit: str, rng: random.Random) -> list[Exampl
     places = [p for p in (GUARD_DATA / "places.txt").read_text().splitlines() if p][:5000]
     out: list[Example] = []
     for template in templates:
+
         def fill(m: re.Match[str]) -> str:
             key = m.group(1)
             if "first_name" in key:
@@ -376,6 +377,7 @@ def pii_sentences(git_dir: Path, commit: str, rng: random.Random) -> list[Exampl
             if key == "address":
                 return f"{rng.randrange(1, 999)} Elm Street, {rng.choice(places)}"
             return _FILLERS.get(key, "Jordan")
+
         for _ in range(2):
             out.append((re.sub(r"\{\{(\w+)\}\}", fill, template), 0, "presidio/templates"))
     return out

@@ -95,3 +95,30 @@ def test_master_key_rotation_reseals_every_secret(tmp_path: Path) -> None:
     stored = rotating.db.get_credential(project["id"], credential["id"])
     assert Vault(parse_master_key(new_text)).decrypt(stored.secret, credential["id"]) == "sk-1"
     rotating.db.close()
+
+
+def test_cli_changes_are_audited_and_reads_are_not(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = _run(capsys, tmp_path, "projects", "create", "app")
+    assert isinstance(project, dict)
+    key = _run(capsys, tmp_path, "keys", "create", project["id"])
+    assert isinstance(key, dict)
+    _run(capsys, tmp_path, "keys", "list", project["id"])
+    _run(capsys, tmp_path, "keys", "revoke", project["id"], key["id"])
+    with pytest.raises(SystemExit):
+        cli.main(["keys", "revoke", "proj_missing", "key_missing", "--data-dir", str(tmp_path)])
+    entries = open_foundation(Settings(data_dir=tmp_path, admin_token="t")).db.list_audit()
+    assert [(e.action, e.status) for e in reversed(entries)] == [
+        ("cli projects create", 200),
+        ("cli keys create", 200),
+        ("cli keys revoke", 200),
+        ("cli keys revoke", 404),
+    ]
+    created, made_key, revoked, refused = reversed(entries)
+    assert created.target == {"id": project["id"]}
+    assert made_key.target == {"project": project["id"], "id": key["id"]}
+    assert revoked.target == {"project": project["id"], "key": key["id"], "id": key["id"]}
+    assert refused.target == {"project": "proj_missing", "key": "key_missing"}
+    assert all(e.actor.startswith("cli ") for e in entries)
+    assert key["key"] not in repr(entries)  # ids only, never a secret

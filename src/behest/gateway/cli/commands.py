@@ -2,14 +2,19 @@
 
 Administrative commands work on the database directly (the same ``BEHEST_*``
 settings as the server); a running gateway picks the change up within a second.
-Every command that creates or lists something prints JSON with ``--json``.
+Every command that creates or lists something prints JSON with ``--json``. Every command
+that changes something is written to the audit log, as the admin API's changes are.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
+import getpass
 import json
+import logging
 import os
+import socket
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -17,13 +22,67 @@ from typing import Any
 from behest.gateway.errors import GatewayError
 from behest.gateway.runtime.bootstrap import Foundation, open_foundation
 from behest.gateway.runtime.settings import Settings
+from behest.gateway.store.audit_queries import AuditEntry
 
 Command = Callable[[argparse.Namespace], Any]
 
 
 def _foundation(args: argparse.Namespace) -> Foundation:
-    overrides = {"data_dir": args.data_dir} if getattr(args, "data_dir", None) else {}
-    return open_foundation(Settings.from_env(**overrides))
+    """The store and services, opened once per command."""
+    opened: Foundation | None = getattr(args, "opened_foundation", None)
+    if opened is None:
+        overrides = {"data_dir": args.data_dir} if getattr(args, "data_dir", None) else {}
+        opened = open_foundation(Settings.from_env(**overrides))
+        args.opened_foundation = opened
+    return opened
+
+
+_TARGET_ARGS = ("project", "key", "credential")
+
+
+def _actor() -> str:
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):  # no name for this uid (some containers)
+        user = str(os.getuid())
+    return f"cli {user}@{socket.gethostname()}"
+
+
+def _record(args: argparse.Namespace, entry: AuditEntry) -> None:
+    try:
+        _foundation(args).db.append_audit(entry)
+    except Exception:  # the change stands; say that its entry is missing
+        logging.getLogger("behest.audit").exception("audit entry not written: %s", entry.action)
+
+
+def audited(action: str) -> Callable[[Command], Command]:
+    """Writes one audit entry per run of the command: who, what, the ids, the outcome."""
+
+    def wrap(command: Command) -> Command:
+        @functools.wraps(command)
+        def run(args: argparse.Namespace) -> Any:
+            target = {
+                name: str(getattr(args, name)) for name in _TARGET_ARGS if hasattr(args, name)
+            }
+            status = 500
+            try:
+                result = command(args)
+                status = 200
+                if isinstance(result, dict) and isinstance(result.get("id"), str):
+                    target.setdefault("id", result["id"])
+                return result
+            except GatewayError as error:
+                status = error.status
+                raise
+            except SystemExit:  # refused before anything changed (a missing argument)
+                status = 400
+                raise
+            finally:
+                _record(args, AuditEntry(_actor(), f"cli {action}", target, status, ""))
+
+        return run
+
+    return wrap
 
 
 def _print(args: argparse.Namespace, result: Any, human: Callable[[Any], str]) -> None:
@@ -50,11 +109,13 @@ def _settings_arg(args: argparse.Namespace) -> dict[str, Any]:
     return settings
 
 
-def projects_create(args: argparse.Namespace) -> None:
+@audited("projects create")
+def projects_create(args: argparse.Namespace) -> Any:
     result = _foundation(args).admin.create_project(
         {"name": args.name, "settings": _settings_arg(args)}
     )
     _print(args, result, lambda r: f"created project {r['id']} ({r['name']})")
+    return result
 
 
 def projects_list(args: argparse.Namespace) -> None:
@@ -70,17 +131,21 @@ def projects_show(args: argparse.Namespace) -> None:
     _print(args, result, lambda r: json.dumps(r, indent=2))
 
 
-def projects_update(args: argparse.Namespace) -> None:
+@audited("projects update")
+def projects_update(args: argparse.Namespace) -> Any:
     data: dict[str, Any] = {"settings": _settings_arg(args)}
     if args.name:
         data["name"] = args.name
     result = _foundation(args).admin.update_project(args.project, data)
     _print(args, result, lambda r: json.dumps(r, indent=2))
+    return result
 
 
-def keys_create(args: argparse.Namespace) -> None:
+@audited("keys create")
+def keys_create(args: argparse.Namespace) -> Any:
     result = _foundation(args).admin.create_api_key(args.project, {"name": args.name or ""})
     _print(args, result, lambda r: f"{r['key']}\n(shown once; key id {r['id']})")
+    return result
 
 
 def keys_list(args: argparse.Namespace) -> None:
@@ -88,9 +153,11 @@ def keys_list(args: argparse.Namespace) -> None:
     _print(args, result, lambda r: _rows(r, "id", "prefix", "name", "created_at", "revoked_at"))
 
 
-def keys_revoke(args: argparse.Namespace) -> None:
+@audited("keys revoke")
+def keys_revoke(args: argparse.Namespace) -> Any:
     result = _foundation(args).admin.revoke_api_key(args.project, args.key)
     _print(args, result, lambda r: f"revoked {r['id']}")
+    return result
 
 
 def _api_key_value(args: argparse.Namespace) -> str | None:
@@ -99,7 +166,8 @@ def _api_key_value(args: argparse.Namespace) -> str | None:
     return str(args.api_key) if args.api_key is not None else None
 
 
-def credentials_add(args: argparse.Namespace) -> None:
+@audited("credentials add")
+def credentials_add(args: argparse.Namespace) -> Any:
     data: dict[str, Any] = {
         "provider": args.provider,
         "name": args.name or args.provider,
@@ -110,6 +178,7 @@ def credentials_add(args: argparse.Namespace) -> None:
     }
     result = _foundation(args).admin.add_credential(args.project, data)
     _print(args, result, lambda r: f"added credential {r['id']} ({r['provider']})")
+    return result
 
 
 def credentials_list(args: argparse.Namespace) -> None:
@@ -117,7 +186,8 @@ def credentials_list(args: argparse.Namespace) -> None:
     _print(args, result, lambda r: _rows(r, "id", "name", "provider", "base_url", "models"))
 
 
-def credentials_rotate(args: argparse.Namespace) -> None:
+@audited("credentials rotate")
+def credentials_rotate(args: argparse.Namespace) -> Any:
     key = _api_key_value(args)
     if not key:
         raise SystemExit("give the new key with --api-key or --api-key-env")
@@ -125,14 +195,17 @@ def credentials_rotate(args: argparse.Namespace) -> None:
         args.project, args.credential, {"api_key": key}
     )
     _print(args, result, lambda r: f"rotated {r['id']}")
+    return result
 
 
-def credentials_delete(args: argparse.Namespace) -> None:
+@audited("credentials delete")
+def credentials_delete(args: argparse.Namespace) -> Any:
     _foundation(args).admin.delete_credential(args.project, args.credential)
     print(f"deleted {args.credential}")
 
 
-def signing_rotate(args: argparse.Namespace) -> None:
+@audited("signing rotate")
+def signing_rotate(args: argparse.Namespace) -> Any:
     result = _foundation(args).admin.rotate_signing_key()
     _print(
         args,
@@ -141,7 +214,8 @@ def signing_rotate(args: argparse.Namespace) -> None:
     )
 
 
-def master_rewrap(args: argparse.Namespace) -> None:
+@audited("master rewrap")
+def master_rewrap(args: argparse.Namespace) -> Any:
     result = _foundation(args).admin.rewrap_secrets()
     _print(
         args,
