@@ -51,9 +51,9 @@ def _fits(info: ModelInfo | None, needs: Needs) -> bool:
     if (needs.json_schema and not info.json_schema) or (needs.stream and not info.streaming):
         return False
     output = needs.output_tokens
-    if output is not None and info.max_output_tokens is not None:
-        if output > info.max_output_tokens:
-            return False
+    most = info.max_output_tokens
+    if output is not None and most is not None and output > most:
+        return False
     window = info.context_window
     return window is None or needs.prompt_tokens + (output or 0) <= window
 
@@ -79,7 +79,9 @@ def test_the_choice_is_deterministic(offered: list[Candidate], needs: Needs, pre
 
 
 @given(candidates, needs)
-def test_cost_orders_by_estimated_price_unknown_last(offered: list[Candidate], needs: Needs) -> None:
+def test_cost_orders_by_estimated_price_unknown_last(
+    offered: list[Candidate], needs: Needs
+) -> None:
     order = choose(offered, needs, "cost").order
     priced = [c for c in order if c.prices is not None]
     assert list(order[: len(priced)]) == priced  # the unpriced come after every priced one

@@ -73,4 +73,6 @@ def test_an_alias_candidate_is_judged_by_the_model_it_names() -> None:
     good = {"aliases": {"house": "claude-haiku-4-5"}, "auto": {"candidates": ["house"]}}
     assert ProjectSettings.from_dict(good).routing().auto_routes["auto"].candidates == ("house",)
     with pytest.raises(InvalidRequest):
-        ProjectSettings.from_dict({"aliases": {"house": "my-llm"}, "auto": {"candidates": ["house"]}})
+        ProjectSettings.from_dict(
+            {"aliases": {"house": "my-llm"}, "auto": {"candidates": ["house"]}}
+        )

@@ -35,9 +35,7 @@ def _info(model: str) -> ModelInfo:
 
 
 def _candidates(*models: str, **prices: Prices | None) -> list[Candidate]:
-    return [
-        Candidate(m, _info(m), prices.get(m, CATALOG.prices(SERVED[m], m))) for m in models
-    ]
+    return [Candidate(m, _info(m), prices.get(m, CATALOG.prices(SERVED[m], m))) for m in models]
 
 
 def _order(choice: Any) -> list[str]:

@@ -116,7 +116,13 @@ def test_the_chosen_models_fallbacks_follow_less_those_that_do_not_fit() -> None
     )
     plain = _flight(project)
     route_call(_table(), plain)
-    assert _models(plain) == ["gpt-4o-mini", "claude-haiku-4-5", "o1-mini", "gpt-4o", "gemini-2.5-flash"]
+    assert _models(plain) == [
+        "gpt-4o-mini",
+        "claude-haiku-4-5",
+        "o1-mini",
+        "gpt-4o",
+        "gemini-2.5-flash",
+    ]
     tools = _flight(project, tools=TOOLS)
     route_call(_table(), tools)
     assert _models(tools) == ["gpt-4o-mini", "claude-haiku-4-5", "gpt-4o", "gemini-2.5-flash"]

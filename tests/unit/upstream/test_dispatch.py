@@ -223,7 +223,9 @@ async def test_a_successful_attempt_is_timed_for_the_latency_ewma() -> None:
     breakers = Breakers(clock=lambda: now[0])
 
     class Slow(Scripted):
-        async def send(self, request: UpstreamRequest, limits: Limits | None = None) -> UpstreamReply:
+        async def send(
+            self, request: UpstreamRequest, limits: Limits | None = None
+        ) -> UpstreamReply:
             now[0] += 0.5
             return await super().send(request, limits)
 
