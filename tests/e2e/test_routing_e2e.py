@@ -385,7 +385,9 @@ TOOLS: Any = [
         "function": {"name": "lookup", "parameters": {"type": "object", "properties": {}}},
     }
 ]
-PIXEL = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8/5+hHgAHggJ/PchI7wAAAABJRU5ErkJggg=="
+PIXEL = (  # a 1x1 PNG
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8/5+hHgAHggJ/PchI7wAAAABJRU5ErkJggg=="
+)
 IMAGE: Any = [
     {
         "role": "user",
@@ -441,7 +443,7 @@ def test_tools_go_to_the_cheapest_candidate_with_tools(smart: Routed) -> None:
 
 
 def test_an_image_goes_to_a_vision_model(smart: Routed) -> None:
-    answer, headers = _raw(smart, model="cheap-vision", messages=IMAGE)
+    _, headers = _raw(smart, model="cheap-vision", messages=IMAGE)
     assert _route(headers) == {
         "model": "claude-haiku-4-5",
         "provider": "anthropic",
