@@ -417,6 +417,23 @@ def test_without_the_setting_auto_is_an_unknown_model(routed: Routed) -> None:
     assert "auto" not in {m.id for m in routed.gateway.client().models.list()}
 
 
+@pytest.mark.parametrize(
+    ("auto", "param"),
+    [
+        ({"candidates": ["gpt-4o", "my-model-7b"]}, "auto.candidates"),
+        ({"candidates": []}, "auto.candidates"),
+        ({"candidates": ["gpt-4o"], "prefer": "fastest"}, "auto.prefer"),
+    ],
+)
+def test_a_bad_auto_setting_is_a_400_from_the_admin_api(
+    routed: Routed, auto: dict[str, Any], param: str
+) -> None:
+    path = f"/projects/{routed.project_id}"
+    status, body, _ = routed.admin("PATCH", path, {"settings": {"auto": auto}})
+    assert status == 400 and body["error"]["param"] == param, body
+    assert param in body["error"]["message"]
+
+
 def test_auto_serves_a_plain_request_with_the_cheapest_candidate(smart: Routed) -> None:
     answer, headers = _raw(smart, model="auto", messages=HELLO)
     assert answer.choices[0].message.content == "Echo: say hello"
