@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import http.client as http_client
 import json
+import sqlite3
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import closing
+from pathlib import Path
 from typing import Any
 
 import openai
@@ -79,7 +82,18 @@ def routed(providers_gateway: Gateway) -> Iterator[Routed]:
     yield routed
     for provider in providers_gateway.mocks:
         providers_gateway.fault(provider, clear=True)
-    routed.settings(default_model=None, fallbacks={}, retries={}, timeouts={}, breaker={})
+    routed.settings(
+        default_model=None,
+        fallbacks={},
+        retries={},
+        timeouts={},
+        breaker={},
+        auto={},
+        routes={},
+        price_overrides={},
+        limits={},
+        load_balance={},
+    )
 
 
 def _route(headers: dict[str, str]) -> dict[str, str]:
@@ -276,7 +290,7 @@ def test_weights_spread_load_over_two_credentials_of_one_model(
         second.stop()
 
 
-def test_a_balanced_call_reserves_the_aggregate_limit_of_the_credential_it_tries_first(
+def test_admission_moves_to_the_next_credential_when_the_first_is_at_its_limit(
     routed: Routed, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     second = start_mock("openai", tmp_path_factory.mktemp("limited-openai"))
@@ -290,17 +304,23 @@ def test_a_balanced_call_reserves_the_aggregate_limit_of_the_credential_it_tries
     }
     status, added, _ = routed.admin("POST", path, credential)
     assert status == 201, added
+    _, listed, _ = routed.admin("GET", path)
+    [first] = [c for c in listed["data"] if c["provider"] == "openai" and c["id"] != added["id"]]
     try:
         routed.settings(
             load_balance={"strategy": "weighted", "weights": {"openai-limited": 1000}},
-            limits={"credentials": {added["id"]: {"rpm": 2}}},
+            limits={"credentials": {added["id"]: {"rpm": 2}, first["id"]: {"rpm": 2}}},
         )
-        statuses = [routed.chat(model="gpt-4o-mini")[0] for _ in range(6)]
+        before = routed.seen("openai")
+        answers = [routed.chat(model="gpt-4o-mini") for _ in range(6)]
         _, body, _ = http("GET", f"{second.url}/__mock__/last_request")
         # the limited credential is tried first (1000 : 1); once its 2 a minute are used,
-        # a call that would go to it is refused, not sent over its limit
-        assert int(body["requests_seen"]) <= 2
-        assert statuses.count(429) >= 3, statuses
+        # admission moves on to the other credential, and refuses once both are full
+        assert int(body["requests_seen"]) == 2 and routed.seen("openai") - before == 2
+        statuses = [status for status, _, _ in answers]
+        assert statuses.count(200) == 4 and statuses[-2:] == [429, 429], statuses
+        refused = answers[-1][2]
+        assert refused["x-ratelimit-limit-requests"] == "2" and "retry-after" in refused
     finally:
         routed.admin("DELETE", f"{path}/{added['id']}")
         routed.settings(load_balance={}, limits={})
@@ -342,3 +362,173 @@ def test_a_stream_past_its_total_deadline_is_cut_with_an_error_frame(routed: Rou
     _, lines = routed.stream(model="gpt-4o-mini")
     assert time.monotonic() - started < 2
     assert "error" in json.loads(lines[-1]) and "[DONE]" not in lines
+
+
+# -- smart routing: model "auto" and named routes -----------------------------------------
+
+AUTO = {
+    "candidates": [
+        "openai/gpt-4o",
+        "anthropic/claude-haiku-4-5",
+        "gemini-2.5-flash",
+        "openai/o1-mini",
+        "gpt-4o-mini",
+    ],
+    "prefer": "cost",
+}
+# the project's price for o1-mini makes it the cheapest; it has no tools and no vision
+O1_PRICE = {"o1-mini": {"input": 0.05, "output": 0.2}}
+CHEAP_VISION = {"candidates": ["openai/o1-mini", "anthropic/claude-haiku-4-5"]}
+TOOLS: Any = [
+    {
+        "type": "function",
+        "function": {"name": "lookup", "parameters": {"type": "object", "properties": {}}},
+    }
+]
+PIXEL = (  # a 1x1 PNG
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8/5+hHgAHggJ/PchI7wAAAABJRU5ErkJggg=="
+)
+IMAGE: Any = [
+    {
+        "role": "user",
+        "content": [
+            {"type": "text", "text": "what is in this picture?"},
+            {"type": "image_url", "image_url": {"url": f"data:image/png;base64,{PIXEL}"}},
+        ],
+    }
+]
+
+
+@pytest.fixture
+def smart(routed: Routed) -> Routed:
+    routed.settings(auto=AUTO, routes={"cheap-vision": CHEAP_VISION}, price_overrides=O1_PRICE)
+    return routed
+
+
+def _raw(routed: Routed, **body: Any) -> tuple[Any, dict[str, str]]:
+    """The SDK's parsed answer and the response headers."""
+    raw = routed.gateway.client().chat.completions.with_raw_response.create(**body)
+    return raw.parse(), {k.lower(): v for k, v in raw.headers.items()}
+
+
+def test_without_the_setting_auto_is_an_unknown_model(routed: Routed) -> None:
+    status, body, _ = routed.chat(model="auto")
+    assert status == 404 and body["error"]["code"] == "model_not_found"
+    assert "auto" not in {m.id for m in routed.gateway.client().models.list()}
+
+
+@pytest.mark.parametrize(
+    ("auto", "param"),
+    [
+        ({"candidates": ["gpt-4o", "my-model-7b"]}, "auto.candidates"),
+        ({"candidates": []}, "auto.candidates"),
+        ({"candidates": ["gpt-4o"], "prefer": "fastest"}, "auto.prefer"),
+    ],
+)
+def test_a_bad_auto_setting_is_a_400_from_the_admin_api(
+    routed: Routed, auto: dict[str, Any], param: str
+) -> None:
+    path = f"/projects/{routed.project_id}"
+    status, body, _ = routed.admin("PATCH", path, {"settings": {"auto": auto}})
+    assert status == 400 and body["error"]["param"] == param, body
+    assert param in body["error"]["message"]
+
+
+def test_auto_serves_a_plain_request_with_the_cheapest_candidate(smart: Routed) -> None:
+    answer, headers = _raw(smart, model="auto", messages=HELLO)
+    assert answer.choices[0].message.content == "Echo: say hello"
+    assert answer.model == "o1-mini"
+    assert _route(headers) == {
+        "model": "o1-mini",
+        "provider": "openai",
+        "attempts": "1",
+        "reason": "auto:cost",
+    }
+    listed = {m.id: m for m in smart.gateway.client().models.list()}
+    assert getattr(listed["auto"], "route", None) == {
+        "candidates": AUTO["candidates"],
+        "prefer": "cost",
+    }
+    assert listed["cheap-vision"].owned_by == "behest"
+
+
+def test_tools_go_to_the_cheapest_candidate_with_tools(smart: Routed) -> None:
+    answer, headers = _raw(smart, model="auto", messages=HELLO, tools=TOOLS)
+    assert answer.model == "gpt-4o-mini"
+    assert _route(headers)["reason"] == "auto:cost(needs=tools)"
+    assert smart.gateway.last_request("openai")["tools"][0]["function"]["name"] == "lookup"
+
+
+def test_an_image_goes_to_a_vision_model(smart: Routed) -> None:
+    _, headers = _raw(smart, model="cheap-vision", messages=IMAGE)
+    assert _route(headers) == {
+        "model": "claude-haiku-4-5",
+        "provider": "anthropic",
+        "attempts": "1",
+        "reason": "auto:cost(needs=vision)",
+    }
+    image = smart.gateway.last_request("anthropic")["messages"][0]["content"][1]
+    assert image["type"] == "image" and image["source"]["data"] == PIXEL
+    _, headers = _raw(smart, model="auto", messages=IMAGE, stream=True)
+    assert _route(headers)["model"] == "gpt-4o-mini"
+    assert _route(headers)["reason"] == "auto:cost(needs=vision+stream)"
+
+
+def test_a_long_prompt_goes_to_a_window_that_holds_it(smart: Routed) -> None:
+    long = [{"role": "user", "content": "word " * 120_000}]  # ~150k tokens: beyond 128k
+    answer, headers = _raw(smart, model="auto", messages=long, max_tokens=16)
+    assert _route(headers)["model"] == "gemini-2.5-flash"  # 1M tokens, cheaper than haiku
+    assert answer.choices[0].message.content
+
+
+def test_when_no_candidate_fits_the_400_says_why_for_each(smart: Routed) -> None:
+    with pytest.raises(openai.BadRequestError) as raised:
+        smart.gateway.client().chat.completions.create(
+            model="auto", messages=HELLO, max_tokens=100_000
+        )
+    error = raised.value
+    assert error.code == "no_model_fits" and error.param == "model"
+    for candidate in AUTO["candidates"]:
+        assert f"{candidate}: max output" in error.message
+
+
+def test_the_usage_record_keeps_the_served_model_and_the_reason(smart: Routed) -> None:
+    _, headers = _raw(smart, model="auto", messages=HELLO, tools=TOOLS)
+    record = _usage_record(smart, headers["x-request-id"])
+    assert (record["model_requested"], record["model_served"]) == ("auto", "gpt-4o-mini")
+    assert (record["route"], record["attempts"]) == ("auto:cost(needs=tools)", 1)
+    _, report, _ = smart.admin("GET", f"/projects/{smart.project_id}/usage?group_by=model")
+    by_model = {row["model"]: row for row in report["data"]}
+    assert by_model["gpt-4o-mini"]["requests"] > by_model["gpt-4o-mini"]["errors"]
+    # what auto served is booked under the model that served it; only the calls that no
+    # model served (refused: no candidate fits, or before the setting) stay under "auto"
+    refused = by_model.get("auto", {"requests": 0, "errors": 0})
+    assert refused["requests"] == refused["errors"]
+
+
+def test_a_failing_first_choice_falls_back_to_the_next_candidate(smart: Routed) -> None:
+    smart.gateway.fault("openai", remaining=1, status=503, match_model="o1-mini")
+    answer, headers = _raw(smart, model="auto", messages=HELLO)
+    assert answer.model == "gpt-4o-mini"
+    assert _route(headers) == {
+        "model": "gpt-4o-mini",
+        "provider": "openai",
+        "attempts": "2",
+        "reason": "auto:cost,fallback:upstream_503",
+    }
+
+
+def _usage_record(routed: Routed, request_id: str) -> dict[str, Any]:
+    """The raw usage record of one request, once the gateway has written it."""
+    database = Path(routed.gateway.process.env["BEHEST_DATA_DIR"]) / "behest.db"
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with closing(sqlite3.connect(database)) as connection:
+            connection.row_factory = sqlite3.Row
+            row = connection.execute(
+                "SELECT * FROM usage_records WHERE request_id = ?", (request_id,)
+            ).fetchone()
+        if row is not None:
+            return dict(row)
+        time.sleep(0.1)
+    raise AssertionError(f"no usage record for {request_id}")

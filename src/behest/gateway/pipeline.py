@@ -36,7 +36,14 @@ from behest.gateway.stages.flight import Flight
 from behest.gateway.stages.guard import guard_request, restore_reply
 from behest.gateway.stages.observer import NULL_OBSERVER, Observer
 from behest.gateway.stages.relay import abandon, relay
-from behest.gateway.stages.route import RouteTable, balance_weights, choose_model, models_for
+from behest.gateway.stages.route import (
+    RouteTable,
+    balance_weights,
+    choose_model,
+    models_for,
+    route_call,
+    smart_models,
+)
 from behest.gateway.stages.settle import Settler
 from behest.gateway.stages.thread import commit_turn, fit_context, open_thread
 from behest.gateway.threads import ThreadService, reply_message
@@ -65,10 +72,10 @@ class Pipeline:
         self.catalog = catalog
         self.threads = threads
         self.usage = usage
-        self.routes = RouteTable(directory, catalog)
+        self.breakers = breakers or Breakers()  # per process: see docs/routing.md
+        self.routes = RouteTable(directory, catalog, self.breakers)
         self.observer = observer
         self.settler = Settler(limiter, catalog, usage, observer)
-        self.breakers = breakers or Breakers()  # per process: see docs/routing.md
         self.cache = ResponseCache(cache or MemoryCache(), self.settler.settle)
 
     async def handle(self, principal: Principal, call: Call) -> JsonReply | StreamReply:
@@ -111,13 +118,13 @@ class Pipeline:
             guard_request(flight)
         with stage("route", flight):
             flight.defaulted = choose_model(flight.project, call)
-            flight.targets = self.routes.targets(flight.project, call.model)
+            route_call(self.routes, flight)
             fit_context(flight, self.catalog)
             plan = self._plan(flight).balanced()
             flight.targets = plan.targets
         with stage("admit", flight):
             await admit(self.limiter, self.catalog, flight)
-        return plan
+        return plan.with_targets(flight.targets)
 
     def _plan(self, flight: Flight) -> Plan:
         project = flight.project
@@ -128,6 +135,7 @@ class Pipeline:
             self.breakers,
             defaulted=flight.defaulted,
             weights=balance_weights(project),
+            chosen=flight.chosen,
         )
 
     @staticmethod
@@ -150,4 +158,6 @@ class Pipeline:
             | ({"default": True} if name == default else {})
             for name, credential in models_for(project)
         ]
+        if project.routing.auto_routes:
+            data += smart_models(project, created)
         return JsonReply({"object": "list", "data": data})

@@ -7,11 +7,9 @@ import math
 import os
 import subprocess
 import sys
-import uuid
 from pathlib import Path
 
 import pytest
-import redis
 
 pytestmark = [pytest.mark.redis, pytest.mark.slow]
 
@@ -28,22 +26,6 @@ EXPECTED = {
     "project monthly cost": 100,
     "concurrency": 23,
 }
-
-
-@pytest.fixture
-def prefix() -> str:
-    if not REDIS_URL:
-        pytest.skip("BEHEST_TEST_REDIS_URL is set to '': Redis tests disabled")
-    client = redis.Redis.from_url(REDIS_URL)
-    try:
-        client.ping()
-    except (redis.RedisError, OSError) as exc:
-        pytest.fail(f"Redis unreachable at {REDIS_URL} ({exc!r}); CI must run this test")
-    prefix = f"test:{uuid.uuid4().hex}:"
-    yield prefix
-    for key in client.scan_iter(match=prefix + "*", count=500):
-        client.delete(key)
-    client.close()
 
 
 def test_processes_sharing_redis_admit_exactly_the_limit(prefix: str) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from behest.gateway.config.project_settings import ProjectSettings
 from behest.gateway.dashboard.html import Html, esc, layout, table, tag
 from behest.gateway.dashboard.projects_pages import form_values, settings_from_form
 from behest.gateway.dashboard.providers_pages import credential_from_form, key_hint, shown_url
@@ -57,6 +58,17 @@ def test_stored_settings_show_in_the_form_and_read_back_the_same() -> None:
         "price_overrides": {"openai/gpt-4o-mini": {"input_per_mtok": 0.1}},
     }
     assert settings_from_form(form_values(settings)) == settings
+
+
+def test_saving_the_settings_form_keeps_the_routing_settings_it_does_not_show() -> None:
+    routing = {
+        "auto": {"candidates": ["gpt-4o-mini", "claude-haiku-4-5"], "prefer": "cost"},
+        "routes": {"cheap-vision": {"candidates": ["gemini-2.5-flash"], "prefer": "order"}},
+        "fallbacks": {"gpt-4o-mini": ["claude-haiku-4-5"]},
+    }
+    stored = ProjectSettings.from_dict(routing)
+    saved = stored.merged(settings_from_form(form_values(stored.to_dict())))
+    assert saved == stored and saved.routing().auto_routes == stored.routing().auto_routes
 
 
 def test_price_overrides_must_be_a_json_object() -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 import orjson
@@ -199,3 +200,40 @@ async def test_a_probe_that_the_deadline_stops_is_given_back() -> None:
     with pytest.raises(UpstreamTimeout):
         await _Walk(plan, lambda *_: asyncio.sleep(0), walk_limits).one(_target("a"), breaker)
     assert not breaker.probing  # … and given back when the deadline stops it
+
+
+async def test_a_smart_routes_reason_leads_and_a_fallback_is_added_after_it() -> None:
+    plan = replace(_plan({}, "a", "b"), chosen="auto:cost(needs=tools)")
+    upstream = Scripted({"http://a": [200]})
+    done = await _complete(upstream, plan)
+    assert done.route.reason == "auto:cost(needs=tools)"
+    upstream = Scripted({"http://a": [503], "http://b": [200]})
+    done = await _complete(upstream, plan)
+    assert done.route.reason == "auto:cost(needs=tools),fallback:upstream_503"
+    upstream = Scripted({"http://a": [503], "http://b": [503]})
+    with pytest.raises(UpstreamError) as raised:
+        await _complete(upstream, plan)
+    assert raised.value.headers["x-behest-route"] == (
+        "attempts=2; reason=auto:cost(needs=tools),exhausted:upstream_503"
+    )
+
+
+async def test_a_successful_attempt_is_timed_for_the_latency_ewma() -> None:
+    now = [100.0]
+    breakers = Breakers(clock=lambda: now[0])
+
+    class Slow(Scripted):
+        async def send(
+            self, request: UpstreamRequest, limits: Limits | None = None
+        ) -> UpstreamReply:
+            now[0] += 0.5
+            return await super().send(request, limits)
+
+    plan = _plan({}, "a", breakers=breakers)
+    await _complete(Slow({"http://a": [200]}), plan)
+    assert breakers.latency("proj", "a", "gpt-4o") == pytest.approx(0.5)
+    await _complete(Slow({"http://a": [200]}), plan)
+    assert breakers.latency("proj", "a", "gpt-4o") == pytest.approx(0.5)
+    breakers.get("proj", "a", "gpt-4o", plan.policy.breaker).observe(1.5)
+    assert breakers.latency("proj", "a", "gpt-4o") == pytest.approx(0.5 + 0.2 * 1.0)
+    assert breakers.latency("proj", "nobody", "gpt-4o") is None

@@ -25,8 +25,19 @@ _OPAQUE_SECTIONS = (
     "breaker",
     "load_balance",
     "cache",
+    "auto",
+    "routes",
 )
-_ROUTING = ("default_model", "fallbacks", "retries", "timeouts", "breaker", "load_balance")
+_ROUTING = (
+    "default_model",
+    "fallbacks",
+    "retries",
+    "timeouts",
+    "breaker",
+    "load_balance",
+    "auto",
+    "routes",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +57,8 @@ class ProjectSettings:
     breaker: dict[str, Any] = field(default_factory=dict)
     load_balance: dict[str, Any] = field(default_factory=dict)
     cache: dict[str, Any] = field(default_factory=dict)  # the response cache (docs/routing.md)
+    auto: dict[str, Any] = field(default_factory=dict)  # model "auto": candidates, prefer
+    routes: dict[str, Any] = field(default_factory=dict)  # named routes like auto
 
     @classmethod
     def stored(cls, data: dict[str, Any]) -> ProjectSettings:
@@ -82,7 +95,8 @@ class ProjectSettings:
         return data
 
     def routing(self) -> RoutingPolicy:
-        return RoutingPolicy.parse(**{name: getattr(self, name) for name in _ROUTING})
+        sections = {name: getattr(self, name) for name in _ROUTING}
+        return RoutingPolicy.parse(**sections, aliases=self.aliases)
 
     def merged(self, patch: dict[str, Any]) -> ProjectSettings:
         return ProjectSettings.from_dict({**self.to_dict(), **patch})

@@ -94,7 +94,7 @@ class Metrics:
         if isinstance(error, RateLimited):
             self.limit_rejections.labels(error.layer or "unknown").inc()
         reason = flight.route.reason if flight.route is not None else "primary"
-        kind, _, cause = reason.partition(":")
+        kind, _, cause = reason.rpartition(",")[2].partition(":")  # auto:cost,fallback:…
         if kind in ("retry", "fallback", "exhausted"):
             self.rerouted.labels(kind, cause or "unknown", provider).inc()
         if flight.guard is not None:

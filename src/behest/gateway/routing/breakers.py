@@ -8,6 +8,10 @@ While open (or while the half-open probe is out) a target is skipped at once: th
 goes straight to the next target, with no added latency. State lives in this process
 only; each worker and replica learns on its own (documented in docs/routing.md).
 The clock is passed in, so transitions are testable without sleeping.
+
+Each breaker also keeps the target's observed latency (an EWMA of its successful
+attempts: the whole answer, or a stream's first chunk), which ``prefer: latency``
+routes read (routing/chooser.py).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from typing import Any
 from behest.gateway.routing.policy import BreakerPolicy
 
 Clock = Callable[[], float]
+LATENCY_WEIGHT = 0.2  # an observation's weight in the latency EWMA
 
 
 class State(StrEnum):
@@ -40,6 +45,12 @@ class Breaker:
     buckets: deque[list[float]] = field(default_factory=deque)  # [second, calls, failures]
     opened: int = 0  # how many times it has opened, for the admin API
     in_flight: int = 0  # calls open to this target now (streams until they end)
+    latency_s: float | None = None  # EWMA of successful attempts; None until one is seen
+
+    def observe(self, seconds: float) -> None:
+        """One successful attempt's latency, folded into the EWMA."""
+        last = self.latency_s
+        self.latency_s = seconds if last is None else last + LATENCY_WEIGHT * (seconds - last)
 
     def enter(self) -> None:
         self.in_flight += 1
@@ -110,6 +121,7 @@ class Breaker:
             "times_opened": self.opened,
             "in_flight": self.in_flight,
             "half_open_in_s": round(max(0.0, reopens), 3),
+            "latency_ms": None if self.latency_s is None else round(self.latency_s * 1000, 1),
         }
 
 
@@ -142,10 +154,16 @@ class Breakers:
             breaker = self._breakers[key] = Breaker(policy)
         elif breaker.policy is not policy:  # a new configuration snapshot
             if breaker.policy != policy:
-                fresh = Breaker(policy, in_flight=breaker.in_flight)  # new settings: afresh
+                # new settings: afresh (what is in flight and how fast it is stay true)
+                fresh = Breaker(policy, in_flight=breaker.in_flight, latency_s=breaker.latency_s)
                 breaker = self._breakers[key] = fresh
             breaker.policy = policy
         return breaker
+
+    def latency(self, project_id: str, credential_id: str, model: str) -> float | None:
+        """The target's observed latency, if any (creates no breaker)."""
+        breaker = self._breakers.get((project_id, credential_id, model))
+        return None if breaker is None else breaker.latency_s
 
     def counts(self) -> dict[str, int]:
         """How many breakers are in each state, for metrics."""

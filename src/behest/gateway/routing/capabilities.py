@@ -109,14 +109,20 @@ FAMILIES: dict[str, Capabilities] = {
 @lru_cache(maxsize=4096)
 def capabilities_for(model: str) -> Capabilities:
     """The table's row for ``model`` (longest prefix), else a sensible default."""
+    row = family_of(model)
+    if row is not None:
+        return row
+    return EMBEDDING if "embed" in _key(model.rsplit("/", 1)[-1]) else CHAT
+
+
+def family_of(model: str) -> Capabilities | None:
+    """The table's row for ``model`` (longest prefix), None when no row matches."""
     name = _key(model.rsplit("/", 1)[-1])
     best = ""
     for prefix in _KEYED:
         if name.startswith(prefix) and len(prefix) > len(best):
             best = prefix
-    if best:
-        return _KEYED[best]
-    return EMBEDDING if "embed" in name else CHAT
+    return _KEYED[best] if best else None
 
 
 def _key(name: str) -> str:

@@ -1,4 +1,5 @@
-"""A project's routing policy: default model, fallback chains, retries, timeouts, breakers.
+"""A project's routing policy: default model, fallback chains, retries, timeouts, breakers,
+load balancing, and the smart routes (``auto`` and named routes, :mod:`.auto`).
 
 Parsed once per configuration change from the project's settings; a bad value is a 400
 at the admin API. Every section is optional and has the defaults documented in
@@ -7,10 +8,12 @@ docs/routing.md.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any, TypeVar
 
 from behest.gateway.errors import InvalidRequest
+from behest.gateway.routing.auto import AutoRoute, parse_auto_routes
 
 T = TypeVar("T")
 DEFAULT_CHAIN = "default"  # the fallbacks key that names the default model's chain
@@ -71,6 +74,7 @@ class RoutingPolicy:
     timeouts: Timeouts = Timeouts()
     breaker: BreakerPolicy = BreakerPolicy()
     balance: Balance = Balance()
+    auto_routes: dict[str, AutoRoute] = field(default_factory=dict)  # model name → route
 
     @classmethod
     def parse(
@@ -82,6 +86,9 @@ class RoutingPolicy:
         timeouts: Any = None,
         breaker: Any = None,
         load_balance: Any = None,
+        auto: Any = None,
+        routes: Any = None,
+        aliases: Mapping[str, str] | None = None,
     ) -> RoutingPolicy:
         return cls(
             default_model=_default_model(default_model),
@@ -90,6 +97,7 @@ class RoutingPolicy:
             timeouts=_section(Timeouts, "timeouts", timeouts or {}),
             breaker=_section(BreakerPolicy, "breaker", breaker or {}),
             balance=_balance(load_balance or {}),
+            auto_routes=parse_auto_routes(auto, routes, aliases),
         )
 
     def chain(self, model: str) -> tuple[str, ...]:

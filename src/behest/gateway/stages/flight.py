@@ -26,6 +26,7 @@ class Flight:
     guard: GuardResult | None = None
     defaulted: bool = False  # the call named no model; the project's default serves it
     targets: list[Target] = field(default_factory=list)
+    chosen: str = ""  # a smart route's reason for the targets' order (auto:cost…); "" if none
     estimate: Estimate | None = None
     admission: Admission | None = None
     served_by: Target | None = None

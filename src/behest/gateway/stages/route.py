@@ -10,38 +10,121 @@ Several matches give fallbacks, tried in order; then come the targets of the pro
 fallback chain for the model (``fallbacks``), each model routed by the same rules (one
 that no credential serves is left out). A chat request that names no model is served by
 the project's ``default_model``.
+
+A chat request naming a smart route (the project's ``auto`` setting, or one of its
+``routes``) gets its targets chosen for it (routing/chooser.py): the candidates that can
+serve it, best first, each with its own targets, then the chosen model's fallback chain
+(and the route name's), less the models that cannot serve it.
 """
 
 from __future__ import annotations
 
 from fnmatch import fnmatchcase
+from typing import Any
 
 from behest.gateway.config.directory import CredentialView, Directory, ProjectView
 from behest.gateway.errors import InvalidRequest, ModelNotFound
 from behest.gateway.providers.base import Target
 from behest.gateway.request.call import Call
 from behest.gateway.request.parse import MISSING_MODEL
-from behest.gateway.routing.catalog import Catalog
+from behest.gateway.routing.auto import AutoRoute
+from behest.gateway.routing.breakers import Breakers
+from behest.gateway.routing.catalog import Catalog, ModelInfo
+from behest.gateway.routing.chooser import Candidate, choose, explanation, misfit, no_model_fits
+from behest.gateway.routing.needs import needs_of
+from behest.gateway.stages.flight import Flight
+
+_Resolved = tuple[tuple[Target, ...], ModelInfo | None]  # a model's own targets, its info
 
 
 class RouteTable:
     """Targets per (project, model), remembered until the configuration changes."""
 
-    def __init__(self, directory: Directory, catalog: Catalog) -> None:
+    def __init__(
+        self, directory: Directory, catalog: Catalog, breakers: Breakers | None = None
+    ) -> None:
         self.directory = directory
         self.catalog = catalog
+        self.breakers = breakers or Breakers()  # their latencies, for prefer: latency
         self._routes: dict[tuple[str, str], list[Target]] = {}
+        self._resolved: dict[tuple[str, str], _Resolved] = {}
         self._routes_of: object = None
 
     def targets(self, project: ProjectView, model: str) -> list[Target]:
-        snapshot = self.directory.snapshot
-        if self._routes_of is not snapshot or len(self._routes) > 10_000:
-            self._routes, self._routes_of = {}, snapshot
+        self._current()
         key = (project.id, model)
         targets = self._routes.get(key)
         if targets is None:
             targets = self._routes[key] = with_fallbacks(project, model, self.catalog)
         return targets
+
+    def chosen(self, project: ProjectView, auto: AutoRoute, call: Call) -> tuple[list[Target], str]:
+        """The targets a smart route gives this call, and the route header's reason."""
+        needs = needs_of(call)
+        candidates = [self._candidate(project, name, auto.prefer) for name in auto.candidates]
+        choice = choose(candidates, needs, auto.prefer)
+        if not choice.order:
+            raise no_model_fits(auto.name, choice.dropped)
+        targets: list[Target] = []
+        seen: set[tuple[str, str]] = set()
+        for candidate in choice.order:
+            _add(targets, seen, self._resolve(project, candidate.name)[0])
+        chain = project.routing.chain
+        for fallback in (*chain(choice.order[0].name), *chain(auto.name)):
+            own, info = self._resolve(project, fallback)
+            if own and misfit(info, needs) is None:
+                _add(targets, seen, own)
+        return targets, explanation(auto.prefer, needs)
+
+    def _candidate(self, project: ProjectView, name: str, prefer: str) -> Candidate:
+        own, info = self._resolve(project, name)
+        if not own:
+            return Candidate(name, None)
+        first = own[0]
+        if prefer == "cost":
+            overrides = project.settings.price_overrides
+            prices = self.catalog.prices(first.provider, first.model, overrides)
+            return Candidate(name, info, prices=prices)
+        if prefer == "latency":
+            latency = self.breakers.latency(project.id, first.credential_id, first.model)
+            return Candidate(name, info, latency_s=latency)
+        return Candidate(name, info)
+
+    def _resolve(self, project: ProjectView, model: str) -> _Resolved:
+        """The model's own targets (no fallback chain) and what the catalog knows of it."""
+        self._current()
+        key = (project.id, model)
+        resolved = self._resolved.get(key)
+        if resolved is None:
+            try:
+                own = tuple(route(project, model, self.catalog))
+            except ModelNotFound:
+                own = ()
+            info = self.catalog.describe(own[0].provider, own[0].model) if own else None
+            resolved = self._resolved[key] = (own, info)
+        return resolved
+
+    def _current(self) -> None:
+        snapshot = self.directory.snapshot
+        if self._routes_of is not snapshot or len(self._routes) + len(self._resolved) > 10_000:
+            self._routes, self._resolved, self._routes_of = {}, {}, snapshot
+
+
+def _add(targets: list[Target], seen: set[tuple[str, str]], more: tuple[Target, ...]) -> None:
+    for target in more:
+        if (target.credential_id, target.model) not in seen:
+            seen.add((target.credential_id, target.model))
+            targets.append(target)
+
+
+def route_call(table: RouteTable, flight: Flight) -> None:
+    """The call's targets: a smart route's choice for this request, else the model's."""
+    project, call = flight.project, flight.call
+    smart = project.routing.auto_routes
+    if smart and call.operation == "chat" and (auto := smart.get(call.model)) is not None:
+        flight.targets, flight.chosen = table.chosen(project, auto, call)
+    else:
+        flight.targets = table.targets(project, call.model)
 
 
 def choose_model(project: ProjectView, call: Call) -> bool:
@@ -127,12 +210,28 @@ def models_for(project: ProjectView) -> list[tuple[str, CredentialView]]:
         if first is not None:
             listed.setdefault(alias, first)
     default = project.routing.default_model
-    if default and default not in listed:
+    if default and default not in listed and default not in project.routing.auto_routes:
         matching = (c for c in project.credentials if _serves(c, default))
         served = next(matching, next(iter(project.credentials), None))
         if served is not None:
             listed[default] = served
     return sorted(listed.items())
+
+
+def smart_models(project: ProjectView, created: int) -> list[dict[str, Any]]:
+    """``GET /v1/models`` entries for the project's smart routes, with their settings."""
+    default = project.routing.default_model
+    return [
+        {
+            "id": name,
+            "object": "model",
+            "created": created,
+            "owned_by": "behest",
+            "route": {"candidates": list(auto.candidates), "prefer": auto.prefer},
+        }
+        | ({"default": True} if name == default else {})
+        for name, auto in sorted(project.routing.auto_routes.items())
+    ]
 
 
 def _serves(credential: CredentialView, model: str) -> bool:

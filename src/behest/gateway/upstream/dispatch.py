@@ -61,6 +61,7 @@ class Plan:
     breakers: Breakers = field(default_factory=Breakers)
     defaulted: bool = False  # the project's default model, for a call that named none
     weights: Mapping[str, float] = field(default_factory=dict)  # credential id → weight
+    chosen: str = ""  # why a smart route chose the targets' order (auto:cost…), if one did
 
     def balanced(self) -> Plan:
         """The plan with its load-balanced group put in this call's order, once: the
@@ -70,6 +71,10 @@ class Plan:
             return self
         ordered = replace(self.policy.balance, strategy="ordered")
         return replace(self, targets=_ordered(self), policy=replace(self.policy, balance=ordered))
+
+    def with_targets(self, targets: list[Target]) -> Plan:
+        """The plan with admission's targets (a credential at its limit left out)."""
+        return self if targets is self.targets else replace(self, targets=targets)
 
 
 @dataclass(slots=True)
@@ -195,9 +200,9 @@ async def _walk(plan: Plan, limits: Limits, attempt: Attempt[T]) -> tuple[T, Rou
             result, retried = await walk.one(target, breaker)
         except UpstreamError as error:
             if not error.retryable:
-                raise _explained(error, walk.route, "failed") from error.__cause__
+                raise _explained(error, plan, walk.route, "failed") from error.__cause__
             if walk.limits.remaining_s() <= 0:
-                raise _explained(error, walk.route, "deadline") from error.__cause__
+                raise _explained(error, plan, walk.route, "deadline") from error.__cause__
             last, cause = error, _cause(error)
             log.warning("upstream %s failed (%s); trying the next target", target.provider, cause)
             continue
@@ -208,7 +213,7 @@ async def _walk(plan: Plan, limits: Limits, attempt: Attempt[T]) -> tuple[T, Rou
         last = UpstreamUnavailable(
             "Every provider for this model is failing; try again shortly.", code="circuit_open"
         )
-    raise _explained(last, walk.route, "exhausted")
+    raise _explained(last, plan, walk.route, "exhausted")
 
 
 @dataclass(slots=True)
@@ -226,6 +231,7 @@ class _Walk(Generic[T]):
                 breaker.release()  # a probe taken but never sent
                 raise UpstreamTimeout("The request's deadline passed.", code="upstream_timeout")
             self.route.attempts += 1
+            started = clock()
             try:
                 result = await self.attempt(target, self.limits, breaker)
             except UpstreamError as error:
@@ -239,7 +245,9 @@ class _Walk(Generic[T]):
             except BaseException:
                 breaker.release()
                 raise
-            breaker.record(True, clock())
+            now = clock()
+            breaker.record(True, now)
+            breaker.observe(now - started)  # for routes that prefer latency
             return result, retried
         raise AssertionError("unreachable: the last attempt raises or returns")
 
@@ -277,14 +285,22 @@ def _cause(error: UpstreamError) -> str:
 
 
 def _reason(plan: Plan, index: int, cause: str, retried: str) -> str:
+    """The route header's reason: one step, or (after a smart route's choice) two, joined
+    by a comma: ``auto:cost,fallback:upstream_503``."""
     if index > 0 or cause:
-        return f"fallback:{cause}"
-    if retried:
-        return f"retry:{retried}"
-    return "default_model" if plan.defaulted else "primary"
+        step = f"fallback:{cause}"
+    elif retried:
+        step = f"retry:{retried}"
+    elif plan.chosen:
+        return plan.chosen
+    else:
+        return "default_model" if plan.defaulted else "primary"
+    return f"{plan.chosen},{step}" if plan.chosen else step
 
 
-def _explained(error: UpstreamError, route: Route, how: str) -> UpstreamError:
+def _explained(error: UpstreamError, plan: Plan, route: Route, how: str) -> UpstreamError:
     """The error the client gets, with the route header saying how far the call got."""
-    error.headers[ROUTE_HEADER] = f"attempts={route.attempts}; reason={how}:{_cause(error)}"
+    step = f"{how}:{_cause(error)}"
+    reason = f"{plan.chosen},{step}" if plan.chosen else step
+    error.headers[ROUTE_HEADER] = f"attempts={route.attempts}; reason={reason}"
     return error
