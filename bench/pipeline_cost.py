@@ -9,6 +9,11 @@ the server runs on its thread). Process CPU time, so other load on the machine m
 little; compare before and after in the same run.
 
     python bench/pipeline_cost.py [--requests 5000] [--rounds 3] [--cases plain,stream]
+    python bench/pipeline_cost.py --instructions [--requests 500]    # valgrind, repeatable
+
+``--instructions`` counts machine instructions per request instead (valgrind's callgrind,
+two runs of N and 2N requests, the difference over N): slow, but the same whatever else
+runs on the machine.
 """
 
 from __future__ import annotations
@@ -18,7 +23,9 @@ import asyncio
 import contextlib
 import gc
 import json
+import re
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -266,14 +273,19 @@ def _body(stream: bool) -> bytes:
     return orjson.dumps(body)
 
 
-async def measure(gateway: Gateway, stream: bool, requests: int) -> float:
-    """CPU µs per request over ``requests`` sequential requests (after a warm-up)."""
-    loop = asyncio.get_running_loop()
-    body = _body(stream)
+async def warm(gateway: Gateway, body: bytes, loop: asyncio.AbstractEventLoop) -> None:
+    """The first requests load what loads lazily (price tables, word lists, modules)."""
     for _ in range(200):
         await one(gateway, body, loop)
     gateway.parts.pipeline.usage.sink._queue.clear()
     gc.collect()
+
+
+async def measure(gateway: Gateway, stream: bool, requests: int) -> float:
+    """CPU µs per request over ``requests`` sequential requests (after a warm-up)."""
+    loop = asyncio.get_running_loop()
+    body = _body(stream)
+    await warm(gateway, body, loop)
     started = time.process_time()
     for _ in range(requests):
         await one(gateway, body, loop)
@@ -298,13 +310,13 @@ def writer_cost(gateway: Gateway) -> float:
 CONFIGS = {"features-off": OFF_SETTINGS, "full": FULL_SETTINGS}
 
 
-async def run(requests: int, rounds: int, cases: list[str]) -> dict[str, list[float]]:
+async def run(
+    requests: int, rounds: int, cases: list[str], configs: list[str]
+) -> dict[str, list[float]]:
     results: dict[str, list[float]] = {}
     with tempfile.TemporaryDirectory(prefix="behest-cost-") as tmp:
-        gateways = {
-            name: await start_gateway(Path(tmp) / name, settings)
-            for name, settings in CONFIGS.items()
-        }
+        gateways = {name: await start_gateway(Path(tmp) / name, CONFIGS[name]) for name in configs}
+        gc.freeze()  # as the server does once started (serving/app.py)
         for _ in range(rounds):
             for name, gateway in gateways.items():
                 for case in cases:
@@ -319,14 +331,51 @@ async def run(requests: int, rounds: int, cases: list[str]) -> dict[str, list[fl
     return results
 
 
+_COLLECTED = re.compile(r"Collected\s*:\s*(\d+)")
+
+
+def instructions(config: str, case: str, requests: int) -> float:
+    """Instructions per request: callgrind over N and 2N requests, the difference over N."""
+    counts = []
+    for n in (requests, 2 * requests):
+        command = [
+            "valgrind",
+            "--tool=callgrind",
+            "--callgrind-out-file=/dev/null",
+            sys.executable,
+            __file__,
+            "--requests",
+            str(n),
+            "--rounds",
+            "1",
+            "--cases",
+            case,
+            "--configs",
+            config,
+        ]
+        done = subprocess.run(command, capture_output=True, text=True, check=True)
+        counts.append(int(_COLLECTED.findall(done.stderr)[-1]))
+    return (counts[1] - counts[0]) / requests
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=5000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--cases", default="plain,stream")
+    parser.add_argument("--configs", default=",".join(CONFIGS))
+    parser.add_argument("--instructions", action="store_true", help="count with valgrind")
     parser.add_argument("--json", action="store_true", help="print the raw figures as JSON")
     args = parser.parse_args()
-    results = asyncio.run(run(args.requests, args.rounds, args.cases.split(",")))
+    configs, cases = args.configs.split(","), args.cases.split(",")
+    if args.instructions:
+        print("| in process | instructions per request (thousands) |\n| --- | ---: |")
+        for config in configs:
+            for case in cases:
+                count = instructions(config, case, args.requests)
+                print(f"| {config} {case} | {count / 1000:,.0f} |", flush=True)
+        return
+    results = asyncio.run(run(args.requests, args.rounds, cases, configs))
     if args.json:
         print(json.dumps(results))
         return
