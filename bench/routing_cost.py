@@ -64,7 +64,10 @@ async def measure(calls: int) -> dict[str, float]:
     plans = {
         "routing + breakers": Plan("p", targets[:1], RoutingPolicy(), breakers),
         "+ least_in_flight over 3": Plan(
-            "p", targets, RoutingPolicy.parse(load_balance={"strategy": "least_in_flight"}), breakers
+            "p",
+            targets,
+            RoutingPolicy.parse(load_balance={"strategy": "least_in_flight"}),
+            breakers,
         ),
     }
     results: dict[str, float] = {}
