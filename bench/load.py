@@ -6,12 +6,16 @@ import json
 import shutil
 import subprocess
 import sys
+import threading
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from procs import core_busy, cpu_seconds, pinned
-from targets import LONG_MODEL, SHORT_MODEL, Target
+from targets import ADMIN_TOKEN, LONG_MODEL, SHORT_MODEL, Target
 
 BENCH_DIR = Path(__file__).resolve().parent
 SYSTEM = "You are a helpful assistant. Answer briefly."
@@ -26,6 +30,7 @@ class Case:
     model: str = SHORT_MODEL
     prompt_kb: int = 0
     users: int = 0  # distinct users the requests rotate over (0: the run's --users)
+    threads: bool = False  # each user continues its own long thread (X-Thread-Id)
 
     @property
     def chunks(self) -> int:
@@ -41,10 +46,13 @@ CASES = (
     Case("prompt-100k-16", 16, prompt_kb=100),
     Case("stream-1000-16", 16, stream=True, model=LONG_MODEL),
     Case("users-10k-16", 16, users=10_000),
+    Case("thread-long-16", 16, users=256, threads=True),
 )
 
 
 def tokens_for(target: Target, case: Case) -> Path:
+    if case.threads and target.threads_file is not None:
+        return target.threads_file
     if case.users and target.many_users_file is not None:
         return target.many_users_file
     return target.tokens_file
@@ -149,6 +157,35 @@ def measure(target: Target, case: Case, spec: LoadSpec) -> dict[str, Any]:
     body_file = spec.workdir / f"{case.name}.json"
     if not body_file.exists():
         body_file.write_bytes(body_for(case))
+    with scraping(target):
+        return _measure(target, case, spec, body_file)
+
+
+@contextmanager
+def scraping(target: Target, every_s: float = 1.0) -> Iterator[None]:
+    """While loaded, GET the target's ``scrape_url`` once a second, as Prometheus would."""
+    if not target.scrape_url:
+        yield
+        return
+    stop = threading.Event()
+
+    def scrape() -> None:
+        while not stop.wait(every_s):
+            request = urllib.request.Request(target.scrape_url)
+            request.add_header("Authorization", f"Bearer {ADMIN_TOKEN}")
+            with urllib.request.urlopen(request, timeout=10) as response:
+                response.read()
+
+    thread = threading.Thread(target=scrape, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=15)
+
+
+def _measure(target: Target, case: Case, spec: LoadSpec, body_file: Path) -> dict[str, Any]:
     use_wrk = not case.stream and spec.tool != "asyncio" and wrk_available()
     cpu_before, busy_before = cpu_seconds(target.proc.pid), core_busy(spec.core)
     gateway_before = core_busy(spec.gateway_core)

@@ -61,6 +61,16 @@ class Summary:
     tool: str = "asyncio"
 
 
+def line_headers(line: str) -> dict[str, str]:
+    """A tokens-file line: a bearer token ("-" for none), then optional Name:value words
+    (the same format ``wrk_post.lua`` reads)."""
+    token, *extra = line.split()
+    headers = dict(word.split(":", 1) for word in extra)
+    if token != "-":
+        headers["Authorization"] = f"Bearer {token}"
+    return headers
+
+
 @dataclass(frozen=True)
 class Shot:
     url: str
@@ -93,15 +103,12 @@ async def _one(
 async def _worker(
     session: aiohttp.ClientSession,
     shot: Shot,
-    tokens: itertools.cycle[str],
+    tokens: itertools.cycle[dict[str, str]],
     deadline: float,
     tally: Tally,
 ) -> None:
     while time.perf_counter() < deadline:
-        headers = {"Content-Type": "application/json"}
-        token = next(tokens)
-        if token:
-            headers["Authorization"] = f"Bearer {token}"
+        headers = {"Content-Type": "application/json", **next(tokens)}
         try:
             await _one(session, shot, headers, tally)
         except (aiohttp.ClientError, TimeoutError) as exc:
@@ -111,8 +118,8 @@ async def _worker(
 
 async def run(args: argparse.Namespace) -> Summary:
     shot = Shot(args.url, Path(args.body).read_bytes(), args.stream)
-    lines = Path(args.tokens).read_text().split() if args.tokens else []
-    tokens = itertools.cycle(lines or [""])
+    lines = Path(args.tokens).read_text().splitlines() if args.tokens else []
+    tokens = itertools.cycle([line_headers(line) for line in lines if line.strip()] or [{}])
     tally = Tally()
     timeout = aiohttp.ClientTimeout(total=args.timeout)
     connector = aiohttp.TCPConnector(limit=args.connections, force_close=False)

@@ -40,6 +40,7 @@ from report import (
 from results import render_markdown
 from scaleout import scaleout
 from targets import (
+    FEATURES_SETTINGS,
     FULL_SETTINGS,
     BehestConfig,
     Mocks,
@@ -55,8 +56,16 @@ from targets import (
 __all__ = ["main", "parse_duration", "percentile", "render_table"]
 
 BENCH_DIR = Path(__file__).resolve().parent
-ALL_TARGETS = ("direct", "reference", "behest", "behest-full", "behest-full-redis", "litellm")
-SMOKE_TARGETS = ("direct", "reference", "behest", "behest-full")
+ALL_TARGETS = (
+    "direct",
+    "reference",
+    "behest",
+    "behest-full",
+    "behest-full-redis",
+    "behest-features",
+    "litellm",
+)
+SMOKE_TARGETS = ("direct", "reference", "behest", "behest-full", "behest-features")
 REDIS_URL = "redis://127.0.0.1:6379"
 
 
@@ -147,17 +156,17 @@ def start_targets(
     args: argparse.Namespace, mocks: Mocks, core: str, workdir: Path, stack: ExitStack
 ) -> tuple[list[Target], list[str]]:
     settings = json.loads(args.settings.read_text()) if args.settings else None
-    many = max((case.users for case in args.cases), default=0)
-    full = BehestConfig("behest-full", users=args.users, many_users=many, settings=FULL_SETTINGS)
-    if settings is not None:
-        full = replace(full, settings=settings)
+    many = max((case.users for case in args.cases if not case.threads), default=0)
+    threads = max((case.users for case in args.cases if case.threads), default=0)
+    base = BehestConfig("behest", users=args.users, many_users=many, thread_users=threads)
+    full = replace(base, name="behest-full", settings=settings or FULL_SETTINGS)
+    features = replace(base, name="behest-features", settings=FEATURES_SETTINGS, features=True)
     builders: dict[str, Callable[[], Target]] = {
         "direct": lambda: direct(mocks, workdir),
         "reference": lambda: reference(mocks, core, workdir),
-        "behest": lambda: behest(
-            BehestConfig("behest", users=args.users, many_users=many), mocks, core, workdir
-        ),
+        "behest": lambda: behest(base, mocks, core, workdir),
         "behest-full": lambda: behest(full, mocks, core, workdir),
+        "behest-features": lambda: behest(features, mocks, core, workdir),
         "behest-full-redis": lambda: behest(
             replace(full, name="behest-full-redis", redis_url=REDIS_URL), mocks, core, workdir
         ),

@@ -63,6 +63,19 @@ OFF_SETTINGS: dict[str, Any] = {
 }
 
 
+# "Features": the full pipeline plus routing (a fallback chain, retries, breakers), the
+# response cache and, during its runs, /metrics scraped once a second (load.py). Half its
+# requests ask for a fresh answer (X-Behest-Cache: refresh: a miss that is called and
+# kept), half find the answer kept before them: a 50 % hit rate.
+FEATURES_SETTINGS: dict[str, Any] = FULL_SETTINGS | {
+    "fallbacks": {SHORT_MODEL: [LONG_MODEL]},
+    "retries": {"max": 1},
+    "breaker": {"failures": 5, "error_rate": 0.5, "min_calls": 20},
+    "cache": {"enabled": True, "allow_temperature": True},
+}
+THREAD_HISTORY = 50  # messages each bench thread holds before the load starts
+
+
 @dataclass
 class Mocks:
     short: Proc
@@ -84,6 +97,8 @@ class Target:
     per_model_urls: dict[str, str] = field(default_factory=dict)
     project_id: str = ""
     many_users_file: Path | None = None  # one token per distinct user, for the users-* cases
+    threads_file: Path | None = None  # one user and its long thread a line, thread-* cases
+    scrape_url: str = ""  # GET once a second while loaded (with the admin token)
 
     def url_for(self, model: str) -> str:
         return self.per_model_urls.get(model, self.chat_url)
@@ -180,7 +195,9 @@ class BehestConfig:
     workers: int = 1
     users: int = 16
     many_users: int = 0  # also mint this many distinct users' tokens (0: none)
+    thread_users: int = 0  # users given a thread of THREAD_HISTORY messages each (0: none)
     settings: dict[str, Any] = field(default_factory=lambda: OFF_SETTINGS)
+    features: bool = False  # half the requests refresh the cache; /metrics scraped
 
 
 def behest(config: BehestConfig, mocks: Mocks, core: str, log_dir: Path) -> Target:
@@ -204,17 +221,49 @@ def behest(config: BehestConfig, mocks: Mocks, core: str, log_dir: Path) -> Targ
     project, key, notes = _provision(base, config, mocks)
     tokens = mint_tokens(base, key, config.users)
     many = mint_tokens(base, key, config.many_users) if config.many_users else []
+    lines = [line for t in tokens for line in (t, f"{t} X-Behest-Cache:refresh")]
     target = Target(
         config.name,
         proc,
         base + "/v1/chat/completions",
-        _tokens_file(log_dir, config.name, tokens),
+        _tokens_file(log_dir, config.name, lines if config.features else tokens),
         notes,
         project_id=project,
         many_users_file=_tokens_file(log_dir, f"{config.name}-many", many) if many else None,
+        scrape_url=base + "/metrics" if config.features else "",
     )
     _wait_serving(target)
+    if config.thread_users:
+        threads = seed_threads(target.chat_url, mint_tokens(base, key, config.thread_users))
+        target.threads_file = _tokens_file(log_dir, f"{config.name}-threads", threads)
     return target
+
+
+def seed_threads(chat_url: str, tokens: list[str]) -> list[str]:
+    """One thread per token, holding THREAD_HISTORY messages (one turn whose request
+    carries the history: its messages and the reply are stored); the tokens-file lines
+    that continue them."""
+    history: list[dict[str, str]] = [{"role": "system", "content": "You are a helpful assistant."}]
+    for turn in range((THREAD_HISTORY - 2) // 2):
+        history += [
+            {"role": "user", "content": f"Question {turn}: what is a good name for a cat?"},
+            {"role": "assistant", "content": f"Answer {turn}: Miso, Pepper or Biscuit."},
+        ]
+    history.append({"role": "user", "content": "And for a dog?"})
+    body = json.dumps({"model": SHORT_MODEL, "messages": history, "max_tokens": 64}).encode()
+
+    def seed(index: int) -> str:
+        thread = f"bench-thread-{index}"
+        request = urllib.request.Request(chat_url, data=body, method="POST")
+        request.add_header("Authorization", f"Bearer {tokens[index]}")
+        request.add_header("Content-Type", "application/json")
+        request.add_header("X-Thread-Id", thread)
+        with urllib.request.urlopen(request, timeout=30) as response:
+            response.read()
+        return f"{tokens[index]} X-Thread-Id:{thread}"
+
+    with ThreadPoolExecutor(8) as pool:
+        return list(pool.map(seed, range(len(tokens))))
 
 
 def admin(base: str, method: str, path: str, body: Any = None) -> Any:

@@ -1,5 +1,7 @@
 -- wrk script: POST one JSON body, rotating bearer tokens; prints a JSON summary line.
 -- usage: wrk -t1 -c16 -d10s -s bench/wrk_post.lua URL -- BODY_FILE [TOKENS_FILE]
+-- A line of TOKENS_FILE is a token, then optional extra headers as Name:value words
+-- (e.g. "eyJ... X-Thread-Id:bench-3"); "-" is no token.
 
 local requests = {}
 local next_index = 1
@@ -22,10 +24,19 @@ function init(args)
   if #tokens == 0 then
     tokens[1] = ""
   end
-  for i, token in ipairs(tokens) do
+  for i, line in ipairs(tokens) do
     local headers = { ["Content-Type"] = "application/json" }
-    if token ~= "" then
-      headers["Authorization"] = "Bearer " .. token
+    local first = true
+    for word in line:gmatch("%S+") do
+      if first then
+        if word ~= "-" then
+          headers["Authorization"] = "Bearer " .. word
+        end
+        first = false
+      else
+        local name, value = word:match("^([^:]+):(.*)$")
+        headers[name] = value
+      end
     end
     requests[i] = wrk.format("POST", nil, headers, body)
   end

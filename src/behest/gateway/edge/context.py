@@ -52,6 +52,8 @@ async def read_body(request: web.Request) -> bytes:
     if request.content_length is not None and request.content_length > limit:
         raise PayloadTooLarge(f"The request body is larger than {limit} bytes.")
     try:
+        if request.content.is_eof():  # all of it arrived with the headers: no wait, no timer
+            return await request.read()
         async with asyncio.timeout(settings.body_timeout_s):
             return await request.read()
     except web.HTTPRequestEntityTooLarge as exc:

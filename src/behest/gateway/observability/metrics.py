@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterator, Mapping
+from typing import Generic, TypeVar
 
 from prometheus_client import (
     CollectorRegistry,
@@ -33,6 +34,25 @@ MAX_MODELS = 200
 
 
 BreakerCounts = Callable[[], Mapping[str, int]]
+Child = TypeVar("Child", Counter, Histogram)
+
+
+class _Children(Generic[Child]):
+    """A metric's labelled children by label values, looked up in a dict: the client's
+    ``labels()`` validates and takes a lock on every call, and each settled request
+    makes several. Label sets are bounded as the metric's own are (``MAX_MODELS``)."""
+
+    __slots__ = ("_children", "_metric")
+
+    def __init__(self, metric: Child) -> None:
+        self._metric: Child = metric
+        self._children: dict[tuple[str, ...], Child] = {}
+
+    def __call__(self, *values: str) -> Child:
+        child = self._children.get(values)
+        if child is None:
+            child = self._children[values] = self._metric.labels(*values)
+        return child
 
 
 class Metrics:
@@ -80,15 +100,19 @@ class Metrics:
         tasks = Gauge("behest_asyncio_tasks", "Tasks alive on the event loop", registry=r)
         tasks.set_function(_task_count)
         ProcessCollector(registry=r)  # process_resident_memory_bytes, process_open_fds, …
+        self._requests = _Children(self.requests)
+        self._latency = _Children(self.latency)
+        self._ttft = _Children(self.ttft)
+        self._http = _Children(self.http)
 
     def settled(self, flight: Flight, record: UsageRecord, error: BaseException | None) -> None:
         route, provider = flight.call.operation, record.provider or "none"
         model = self._model(record.model_requested) if flight.targets else "unrouted"
         status = str(record.status)
-        self.requests.labels(route, model, provider, status).inc()
-        self.latency.labels(route, provider).observe(record.latency_ms / 1000)
+        self._requests(route, model, provider, status).inc()
+        self._latency(route, provider).observe(record.latency_ms / 1000)
         if record.ttft_ms is not None:
-            self.ttft.labels(route, provider).observe(record.ttft_ms / 1000)
+            self._ttft(route, provider).observe(record.ttft_ms / 1000)
         if isinstance(error, UpstreamError):
             self.upstream_errors.labels(provider, status).inc()
         if isinstance(error, RateLimited):
@@ -110,7 +134,7 @@ class Metrics:
         return name
 
     def http_request(self, route: str, method: str, status: int) -> None:
-        self.http.labels(route, method, str(status)).inc()
+        self._http(route, method, str(status)).inc()
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)

@@ -12,10 +12,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Engine, delete, insert, or_, select, update
+from sqlalchemy import Connection, Engine, bindparam, delete, insert, or_, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
 
@@ -105,10 +106,65 @@ def _missing(key: ThreadKey) -> NotFound:
 
 
 def _find(connection: Connection, key: ThreadKey) -> ThreadRecord:
-    row = connection.execute(select(tables.threads).where(*_where(key))).first()
+    row = connection.execute(_statements(key.user_id is not None).find, _params(key)).first()
     if row is None:
         raise _missing(key)
     return _thread(row)
+
+
+@dataclass(frozen=True, slots=True)
+class _Turn:
+    """The statements of a turn, built once (a turn runs them on every threaded request,
+    and building a statement costs more than running it): claim, find, history, append,
+    in two forms, scoped to the user (``scoped``) or to the whole project (the admin)."""
+
+    claim: Any
+    find: Any
+    history: Any
+    release: Any
+    release_system: Any  # the same, storing a new system prompt
+    count: Any
+    insert: Any
+
+
+@cache
+def _statements(scoped: bool) -> _Turn:
+    t, m = tables.threads, tables.thread_messages
+    where = [t.c.project_id == bindparam("p"), t.c.id == bindparam("t")]
+    if scoped:
+        where.append(t.c.user_id == bindparam("u"))
+    free = or_(t.c.busy_until.is_(None), t.c.busy_until < bindparam("now"))
+    holder = t.c.busy_token == bindparam("token")
+    release = (
+        update(t)
+        .where(*where, holder)
+        .values(
+            message_count=t.c.message_count + bindparam("added"),
+            updated_at=bindparam("updated"),
+            busy_token=None,
+            busy_until=None,
+        )
+    )
+    return _Turn(
+        claim=update(t)
+        .where(*where, free)
+        .values(busy_token=bindparam("new_token"), busy_until=bindparam("until")),
+        find=select(t).where(*where),
+        history=select(m.c.message)
+        .where(m.c.project_id == bindparam("p"), m.c.thread_id == bindparam("t"))
+        .order_by(m.c.seq),
+        release=release,
+        release_system=release.values(system=bindparam("system")),
+        count=select(t.c.message_count).where(*where),
+        insert=insert(m),
+    )
+
+
+def _params(key: ThreadKey, **more: Any) -> dict[str, Any]:
+    params = {"p": key.project_id, "t": key.thread_id, **more}
+    if key.user_id is not None:
+        params["u"] = key.user_id
+    return params
 
 
 def _new_thread(
@@ -144,22 +200,16 @@ def _refuse_if_taken(connection: Connection, key: ThreadKey) -> None:
         )
 
 
-def _history(connection: Connection, key: ThreadKey) -> list[MessageRecord]:
-    m = tables.thread_messages
-    rows = connection.execute(
-        select(m)
-        .where(m.c.project_id == key.project_id, m.c.thread_id == key.thread_id)
-        .order_by(m.c.seq)
-    )
-    return [_message(row) for row in rows]
+def _history(connection: Connection, key: ThreadKey) -> list[Message]:
+    """The messages alone, in order: what a turn sends (pages read the rest)."""
+    statement = _statements(key.user_id is not None).history
+    return [orjson.loads(text) for text in connection.execute(statement, _params(key)).scalars()]
 
 
 class ThreadQueries:
     engine: Engine
 
-    def claim_thread(
-        self, key: ThreadKey, lease: Lease
-    ) -> tuple[ThreadRecord, list[MessageRecord]]:
+    def claim_thread(self, key: ThreadKey, lease: Lease) -> tuple[ThreadRecord, list[Message]]:
         """Take the thread's lease (creating the thread if new) and read it whole.
 
         Raises ``NotFound`` for another user's thread, ``Conflict`` while another turn
@@ -170,15 +220,12 @@ class ThreadQueries:
         except IntegrityError:  # a concurrent first turn created it: now it exists
             return self._claim(key, lease)
 
-    def _claim(self, key: ThreadKey, lease: Lease) -> tuple[ThreadRecord, list[MessageRecord]]:
+    def _claim(self, key: ThreadKey, lease: Lease) -> tuple[ThreadRecord, list[Message]]:
         t = tables.threads
-        free = or_(t.c.busy_until.is_(None), t.c.busy_until < lease.now)
+        claim = _statements(key.user_id is not None).claim
+        params = _params(key, now=lease.now, new_token=lease.token, until=lease.until)
         with self.engine.begin() as connection:
-            claimed = connection.execute(
-                update(t)
-                .where(*_where(key), free)
-                .values(busy_token=lease.token, busy_until=lease.until)
-            ).rowcount
+            claimed = connection.execute(claim, params).rowcount
             if not claimed:
                 _refuse_if_taken(connection, key)
                 connection.execute(insert(t).values(**_new_thread(key, lease.now, {}, lease)))
@@ -192,25 +239,19 @@ class ThreadQueries:
         system: Sequence[Message] | None,
     ) -> bool:
         """Append and release in one transaction; False (nothing written) if the lease was lost."""
-        t = tables.threads
-        values: dict[str, Any] = {
-            "message_count": t.c.message_count + len(messages),
-            "updated_at": lease.now,
-            "busy_token": None,
-            "busy_until": None,
-        }
+        turn = _statements(key.user_id is not None)
+        params = _params(key, token=lease.token, added=len(messages), updated=lease.now)
+        release = turn.release
         if system is not None:
-            values["system"] = orjson.dumps(list(system)).decode()
+            release, params["system"] = turn.release_system, orjson.dumps(list(system)).decode()
         with self.engine.begin() as connection:
-            if not connection.execute(
-                update(t).where(*_where(key), t.c.busy_token == lease.token).values(**values)
-            ).rowcount:
+            if not connection.execute(release, params).rowcount:
                 return False
-            count = connection.execute(select(t.c.message_count).where(*_where(key))).scalar_one()
+            count = connection.execute(turn.count, _params(key)).scalar_one()
             first = count - len(messages) + 1
             if messages:
                 connection.execute(
-                    insert(tables.thread_messages),
+                    turn.insert,
                     [
                         {
                             "project_id": key.project_id,

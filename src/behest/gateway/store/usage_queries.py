@@ -10,11 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Engine, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Row
 
 from behest.gateway.store import tables
@@ -59,110 +58,149 @@ class UsageQuery:
     user_id: str | None = None
 
 
-_RAW_COLUMNS = tuple(c.name for c in tables.usage_records.columns if c.name != "id")
-_SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"  # SQLAlchemy's own SQLite DATETIME storage format
+# the raw row's columns, in the order _raw_values builds them
+_RAW_COLUMNS = (
+    "request_id",
+    "project_id",
+    "user_id",
+    "session_id",
+    "thread_id",
+    "model_requested",
+    "model_served",
+    "provider",
+    "credential_id",
+    "input_tokens",
+    "output_tokens",
+    "cached_tokens",
+    "reasoning_tokens",
+    "cost_nano_usd",
+    "latency_ms",
+    "ttft_ms",
+    "status",
+    "error_type",
+    "guardrail",
+    "rate_limit",
+    "stream",
+    "attempts",
+    "route",
+    "day",
+    "created_at",
+    "record_id",
+)
+assert set(_RAW_COLUMNS) == {c.name for c in tables.usage_records.columns} - {"id"}
+_ID_CHUNK = 500
+
+
+def _marker(connection: Connection) -> str:
+    return "?" if connection.dialect.name == "sqlite" else "%s"
 
 
 def _not_yet_written(connection: Connection, records: Sequence[UsageRecord]) -> list[UsageRecord]:
     """The batch less what an earlier attempt already committed: a write whose commit
     reached the server but whose acknowledgement was lost is retried with the same ids."""
-    column = tables.usage_records.c.record_id
-    written: set[str] = set()
+    marker, written = _marker(connection), set[str]()
     ids = [record.record_id for record in records]
     for start in range(0, len(ids), _ID_CHUNK):
         chunk = ids[start : start + _ID_CHUNK]
-        written.update(connection.execute(select(column).where(column.in_(chunk))).scalars())
+        query = (
+            f"SELECT record_id FROM {tables.usage_records.name} "
+            f"WHERE record_id IN ({', '.join([marker] * len(chunk))})"
+        )
+        written.update(row[0] for row in connection.exec_driver_sql(query, tuple(chunk)))
+    if not written:
+        return list(records)
     return [record for record in records if record.record_id not in written]
 
 
-_ID_CHUNK = 500
-
-
 def _insert_raw(connection: Connection, records: Sequence[UsageRecord]) -> None:
-    """One driver-level executemany: the raw table takes every request, so per-row
-    statement processing is skipped (values are converted here as the dialect would)."""
-    sqlite_db = connection.dialect.name == "sqlite"
-    marker = "?" if sqlite_db else "%s"
+    """One driver-level executemany of plain tuples: the raw table takes every request,
+    so per-row statement processing is skipped (SQLite gets its DATETIME text here, as
+    the dialect would make it)."""
+    marker = _marker(connection)
     statement = (
         f"INSERT INTO {tables.usage_records.name} ({', '.join(_RAW_COLUMNS)}) "
         f"VALUES ({', '.join([marker] * len(_RAW_COLUMNS))})"
     )
-    rows = []
-    for record in records:
-        row = _raw_row(record)
-        if sqlite_db:
-            created = row["created_at"].astimezone(UTC).replace(tzinfo=None)
-            row["created_at"] = created.strftime(_SQLITE_TIME)
-            row["stream"] = int(row["stream"])
-        rows.append(tuple(row[name] for name in _RAW_COLUMNS))
-    connection.exec_driver_sql(statement, rows)
+    as_text = connection.dialect.name == "sqlite"
+    connection.exec_driver_sql(statement, [_raw_values(record, as_text) for record in records])
 
 
-def _raw_row(record: UsageRecord) -> dict[str, Any]:
-    tokens = record.tokens
-    return {
-        "request_id": record.request_id,
-        "project_id": record.project_id,
-        "user_id": record.user_id,
-        "session_id": record.session_id,
-        "thread_id": record.thread_id,
-        "model_requested": record.model_requested,
-        "model_served": record.model_served,
-        "provider": record.provider,
-        "credential_id": record.credential_id,
-        "input_tokens": tokens.input,
-        "output_tokens": tokens.output,
-        "cached_tokens": tokens.cached,
-        "reasoning_tokens": tokens.reasoning,
-        "cost_nano_usd": record.cost_nano_usd,
-        "latency_ms": record.latency_ms,
-        "ttft_ms": record.ttft_ms,
-        "status": record.status,
-        "error_type": record.error_type,
-        "guardrail": record.guardrail,
-        "rate_limit": record.rate_limit,
-        "stream": record.stream,
-        "attempts": record.attempts,
-        "route": record.route,
-        "day": record.day,
-        "created_at": record.created_at,
-        "record_id": record.record_id,
-    }
+def _raw_values(record: UsageRecord, sqlite_types: bool) -> tuple[Any, ...]:
+    tokens, created = record.tokens, record.created_at
+    utc = created if created.utcoffset() == _ZERO else created.astimezone(UTC)
+    if sqlite_types:  # SQLAlchemy's own SQLite DATETIME storage format
+        when: Any = utc.replace(tzinfo=None).isoformat(" ", "microseconds")
+    else:
+        when = created
+    return (
+        record.request_id,
+        record.project_id,
+        record.user_id,
+        record.session_id,
+        record.thread_id,
+        record.model_requested,
+        record.model_served,
+        record.provider,
+        record.credential_id,
+        tokens.input,
+        tokens.output,
+        tokens.cached,
+        tokens.reasoning,
+        round(record.cost_usd * NANO),
+        record.latency_ms,
+        record.ttft_ms,
+        record.status,
+        record.error_type,
+        record.guardrail,
+        record.rate_limit,
+        record.stream,
+        record.attempts,
+        record.route,
+        utc.date().isoformat(),
+        when,
+        record.record_id,
+    )
 
 
-def daily_rows(records: Iterable[UsageRecord]) -> list[dict[str, Any]]:
-    """The batch folded by aggregate key, sorted by key."""
+_ZERO = timedelta(0)
+
+
+def _daily_values(records: Iterable[UsageRecord]) -> list[tuple[Any, ...]]:
+    """The batch folded by aggregate key (``_KEY`` then ``_COUNTS``), sorted by key."""
     folded: dict[tuple[str, str, str, str], list[int]] = {}
     for record in records:
-        key = (record.project_id, record.day, record.model_key, record.user_id)
-        sums = folded.setdefault(key, [0] * len(_COUNTS))
-        tokens = record.tokens
-        values = (
-            1,
-            int(record.failed),
-            tokens.input,
-            tokens.output,
-            tokens.cached,
-            tokens.reasoning,
-            record.cost_nano_usd,
+        key = (
+            record.project_id,
+            record.day,
+            record.model_served or record.model_requested,
+            record.user_id,
         )
-        for index, value in enumerate(values):
-            sums[index] += value
-    return [
-        dict(zip(_KEY + _COUNTS, key + tuple(sums), strict=True))
-        for key, sums in sorted(folded.items())
-    ]
+        tokens = record.tokens
+        sums = folded.get(key)
+        if sums is None:
+            sums = folded[key] = [0, 0, 0, 0, 0, 0, 0]
+        sums[0] += 1
+        sums[1] += record.status >= 400
+        sums[2] += tokens.input
+        sums[3] += tokens.output
+        sums[4] += tokens.cached
+        sums[5] += tokens.reasoning
+        sums[6] += round(record.cost_usd * NANO)
+    return [key + tuple(sums) for key, sums in sorted(folded.items())]
 
 
-def _upsert_daily(connection: Connection, rows: list[dict[str, Any]]) -> None:
-    daily = tables.usage_daily
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(daily)
-    statement = statement.on_conflict_do_update(
-        index_elements=list(_KEY),
-        set_={name: daily.c[name] + statement.excluded[name] for name in _COUNTS},
+def _upsert_daily(connection: Connection, rows: list[tuple[Any, ...]]) -> None:
+    """One driver-level executemany; the ON CONFLICT form is the same in SQLite and
+    PostgreSQL."""
+    name, marker = tables.usage_daily.name, _marker(connection)
+    columns = _KEY + _COUNTS
+    statement = (
+        f"INSERT INTO {name} ({', '.join(columns)}) "
+        f"VALUES ({', '.join([marker] * len(columns))}) "
+        f"ON CONFLICT ({', '.join(_KEY)}) DO UPDATE SET "
+        + ", ".join(f"{c} = {name}.{c} + excluded.{c}" for c in _COUNTS)
     )
-    connection.execute(statement, rows)
+    connection.exec_driver_sql(statement, rows)
 
 
 class UsageQueries:
@@ -175,7 +213,7 @@ class UsageQueries:
             fresh = _not_yet_written(connection, records)
             if fresh:
                 _insert_raw(connection, fresh)
-                _upsert_daily(connection, daily_rows(fresh))
+                _upsert_daily(connection, _daily_values(fresh))
 
     def usage_report(self, query: UsageQuery) -> list[UsageTotals]:
         daily = tables.usage_daily

@@ -132,7 +132,7 @@ class ThreadService:
             lease=lease,
             thread=thread,
             system=request_system or list(thread.system),
-            history=[record.message for record in stored],
+            history=stored,
             incoming=[m for m in messages if m.get("role") not in SYSTEM_ROLES],
             replaces_system=bool(request_system),
         )
