@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -40,3 +42,46 @@ def test_any_split_gives_the_same_events(cuts: list[int]) -> None:
 
 def test_a_stream_ending_without_a_blank_line_still_yields_its_last_event() -> None:
     assert _decode([b"data: tail"]) == [SSEEvent(b"tail")]
+
+
+def _spec(stream: bytes) -> list[SSEEvent]:
+    """The WHATWG event-stream rules applied to the whole stream at once (``close`` ends
+    it with a blank line)."""
+    events: list[SSEEvent] = []
+    data: list[bytes] = []
+    kind: str | None = None
+    for line in re.split(rb"\r\n|\r|\n", stream + b"\n\n")[:-1]:
+        if not line:
+            if data:
+                events.append(SSEEvent(b"\n".join(data), kind))
+            data, kind = [], None
+            continue
+        if line.startswith(b":"):
+            continue
+        name, _, value = line.partition(b":")
+        value = value[1:] if value.startswith(b" ") else value
+        if name == b"data":
+            data.append(value)
+        elif name == b"event":
+            kind = value.decode()
+    return events
+
+
+LINES = st.sampled_from(
+    [b"data: x", b"data:y", b"data:  two spaces", b"data: [DONE]", b'data: {"a":1}', b"data",
+     b"event: delta", b": comment", b"id: 7", b"retry: 10", b""]
+)  # fmt: skip
+ENDINGS = st.sampled_from([b"\n", b"\n", b"\n", b"\r\n", b"\r"])
+
+
+@given(
+    st.lists(st.tuples(LINES, ENDINGS), max_size=30),
+    st.lists(st.integers(min_value=0, max_value=400), max_size=12),
+)
+def test_the_decoder_follows_the_event_stream_rules(
+    lines: list[tuple[bytes, bytes]], cuts: list[int]
+) -> None:
+    stream = b"".join(line + ending for line, ending in lines)
+    points = sorted({min(cut, len(stream)) for cut in cuts})
+    parts = [stream[a:b] for a, b in zip([0, *points], [*points, len(stream)], strict=True)]
+    assert _decode(parts) == _spec(stream)

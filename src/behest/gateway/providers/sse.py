@@ -22,8 +22,30 @@ class SSEDecoder:
         self._event: str | None = None
 
     def feed(self, chunk: bytes) -> list[SSEEvent]:
-        self._buffer += chunk
+        buffer = self._buffer + chunk if self._buffer else chunk
+        if self._data or self._event is not None or b"\r" in buffer:
+            self._buffer = buffer
+            return self._feed_lines([])
+        return self._feed_blocks(buffer)
+
+    def _feed_blocks(self, buffer: bytes) -> list[SSEEvent]:
+        """The common case, no ``\r`` and no event begun: whole events are the blocks
+        between blank lines, and a block that is one ``data: `` line is the event itself."""
+        blocks = buffer.split(b"\n\n")
+        self._buffer = blocks.pop()
         events: list[SSEEvent] = []
+        for block in blocks:
+            if block.startswith(b"data: ") and b"\n" not in block:
+                events.append(SSEEvent(block[6:]))
+                continue
+            for line in block.split(b"\n"):
+                self._take_line(line)
+            event = self._take_line(b"")
+            if event is not None:
+                events.append(event)
+        return events
+
+    def _feed_lines(self, events: list[SSEEvent]) -> list[SSEEvent]:
         while True:
             line, found = self._next_line()
             if not found:

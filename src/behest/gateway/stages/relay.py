@@ -64,15 +64,16 @@ async def abandon(flight: Flight, opened: OpenStream, settle: Settle) -> None:
 def _frames(
     flight: Flight, batch: list[JSON], reply: StreamedReply, restorer: StreamRestorer | None
 ) -> bytes:
-    out: list[JSON] = []
+    chars = 0
     for chunk in batch:
-        flight.relayed_chars += _delta_chars(chunk)
-        reply.feed(chunk)
-        if restorer is None:
-            out.append(chunk)
-        else:
-            out.extend(restorer.feed(chunk))
-    return _frames_of(out)
+        chars += _delta_chars(chunk)
+    flight.relayed_chars += chars
+    if flight.turn is not None:  # the reply is kept only for a thread
+        for chunk in batch:
+            reply.feed(chunk)
+    if restorer is None:
+        return _frames_of(batch)
+    return _frames_of([out for chunk in batch for out in restorer.feed(chunk)])
 
 
 def _frames_of(chunks: list[JSON]) -> bytes:

@@ -121,15 +121,12 @@ class OpenStream:
                 "The upstream provider did not start its stream in time.", code="upstream_timeout"
             ) from exc
 
-    async def batches(self) -> AsyncIterator[list[JSON]]:
+    def batches(self) -> AsyncIterator[list[JSON]]:
         """OpenAI-shaped chunks, grouped by the upstream read that carried them (so the
         edge writes once per read, not once per event); the final usage stays in state."""
         reads = self._reads if self._reads is not None else self._batches()
-        if self._first is not None:
-            first, self._first = self._first, None
-            yield first
-        async for batch in reads:
-            yield batch
+        first, self._first = self._first, None
+        return reads if first is None else _Primed(first, reads)
 
     async def _batches(self) -> AsyncIterator[list[JSON]]:
         decoder = SSEDecoder()
@@ -145,6 +142,28 @@ class OpenStream:
 
     async def close(self) -> None:
         await self.exits.aclose()
+
+
+class _Primed:
+    """The primed first batch, then the rest of the reads: no generator in between, so
+    a batch costs no extra frame on its way to the relay."""
+
+    __slots__ = ("_first", "_reads")
+
+    def __init__(self, first: list[JSON], reads: AsyncIterator[list[JSON]]) -> None:
+        self._first: list[JSON] | None = first
+        self._reads = reads
+
+    def __aiter__(self) -> _Primed:
+        return self
+
+    def __anext__(self) -> Awaitable[list[JSON]]:
+        first, self._first = self._first, None
+        return self._reads.__anext__() if first is None else _ready(first)
+
+
+async def _ready(batch: list[JSON]) -> list[JSON]:
+    return batch
 
 
 async def complete(upstream: Upstream, call: Call, plan: Plan) -> Completed:
