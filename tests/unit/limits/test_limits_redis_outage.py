@@ -15,7 +15,7 @@ from redis.exceptions import RedisError
 
 from behest.gateway.errors import RateLimited
 from behest.gateway.limits import AdmissionRequest, LimiterUnavailable, LimitPolicy, RedisLimiter
-from behest.gateway.limits.redis_backend import connect
+from behest.gateway.limits.resp import RespClient
 
 pytestmark = pytest.mark.redis
 
@@ -41,7 +41,7 @@ def port() -> int:
 
 
 async def test_fail_open_admits_under_local_limits(port: int) -> None:
-    limiter = RedisLimiter(connect(f"redis://127.0.0.1:{port}/0"), retry_interval=0)
+    limiter = RedisLimiter(RespClient.from_url(f"redis://127.0.0.1:{port}/0"), retry_interval=0)
     first = await limiter.admit(ask(OPEN))
     await limiter.admit(ask(OPEN))
     with pytest.raises(RateLimited):
@@ -52,7 +52,7 @@ async def test_fail_open_admits_under_local_limits(port: int) -> None:
 
 
 async def test_fail_closed_answers_503(port: int) -> None:
-    limiter = RedisLimiter(connect(f"redis://127.0.0.1:{port}/0"))
+    limiter = RedisLimiter(RespClient.from_url(f"redis://127.0.0.1:{port}/0"))
     with pytest.raises(LimiterUnavailable) as caught:
         await limiter.admit(ask(CLOSED))
     assert caught.value.status == 503 and caught.value.headers == {"Retry-After": "1"}
@@ -90,7 +90,7 @@ async def start(servers: list[subprocess.Popen[bytes]], port: int) -> Redis:
             stdout=subprocess.DEVNULL,
         )
     )
-    client = connect(f"redis://127.0.0.1:{port}/0")
+    client = Redis.from_url(f"redis://127.0.0.1:{port}/0")
     for _ in range(200):
         try:
             await client.ping()
@@ -104,7 +104,7 @@ async def test_outage_and_recovery_without_restart(
     redis_server: list[subprocess.Popen[bytes]], port: int
 ) -> None:
     probe = await start(redis_server, port)
-    limiter = RedisLimiter(connect(f"redis://127.0.0.1:{port}/0"), retry_interval=0)
+    limiter = RedisLimiter(RespClient.from_url(f"redis://127.0.0.1:{port}/0"), retry_interval=0)
     await limiter.admit(ask(CLOSED))
     assert await probe.dbsize() == 1
     redis_server[0].terminate()
@@ -125,7 +125,7 @@ async def test_outage_and_recovery_without_restart(
 async def test_script_flush_is_recovered() -> None:
     limiter = await redis_limiter()
     await limiter.admit(ask(CLOSED))
-    await limiter.client.script_flush()
+    await limiter.client.execute("SCRIPT", "FLUSH")
     await limiter.admit(ask(CLOSED))
     with pytest.raises(RateLimited):
         await limiter.admit(ask(CLOSED))
