@@ -23,8 +23,8 @@ OPEN = LimitPolicy.from_dict({"user": {"rpm": 2}, "on_redis_error": "fail_open"}
 CLOSED = LimitPolicy.from_dict({"user": {"rpm": 2}, "on_redis_error": "fail_closed"})
 
 
-def ask(policy: LimitPolicy) -> AdmissionRequest:
-    return AdmissionRequest("p1", "u1", None, policy, estimated_tokens=5)
+def ask(policy: LimitPolicy, user: str = "u1") -> AdmissionRequest:
+    return AdmissionRequest("p1", user, None, policy, estimated_tokens=5)
 
 
 def free_port() -> int:
@@ -130,3 +130,46 @@ async def test_script_flush_is_recovered() -> None:
     with pytest.raises(RateLimited):
         await limiter.admit(ask(CLOSED))
     await drop_keys(limiter)
+
+
+async def test_a_silent_redis_times_out_into_each_projects_stance(
+    redis_server: list[subprocess.Popen[bytes]], port: int
+) -> None:
+    probe = await start(redis_server, port)
+    client = RespClient.from_url(f"redis://127.0.0.1:{port}/0", timeout=0.2)
+    limiter = RedisLimiter(client, retry_interval=0)
+    await limiter.admit(ask(CLOSED, "warm"))
+    await probe.execute_command("CLIENT", "PAUSE", 3000, "WRITE")  # scripts wait, unanswered
+    with pytest.raises(LimiterUnavailable):
+        await limiter.admit(ask(CLOSED, "a"))
+    served = await limiter.admit(ask(OPEN, "b"))
+    assert served.owner is limiter.fallback
+    await probe.execute_command("CLIENT", "UNPAUSE")
+    admission = await limiter.admit(ask(CLOSED, "c"))
+    assert admission.owner is limiter and limiter.available
+    await probe.aclose()
+    await limiter.aclose()
+
+
+async def test_a_connection_killed_mid_flight_fails_its_admissions_then_recovers(
+    redis_server: list[subprocess.Popen[bytes]], port: int
+) -> None:
+    probe = await start(redis_server, port)
+    limiter = RedisLimiter(RespClient.from_url(f"redis://127.0.0.1:{port}/0"), retry_interval=0)
+    await limiter.admit(ask(CLOSED, "warm"))
+    before = await limiter.client.execute("CLIENT", "ID")
+    await probe.execute_command("CLIENT", "PAUSE", 3000, "WRITE")
+    closed = [asyncio.create_task(limiter.admit(ask(CLOSED, f"c{n}"))) for n in range(10)]
+    opened = [asyncio.create_task(limiter.admit(ask(OPEN, f"o{n}"))) for n in range(10)]
+    await asyncio.sleep(0.1)  # all sent, none answered
+    assert not any(task.done() for task in closed + opened)
+    assert await probe.execute_command("CLIENT", "KILL", "ID", before) == 1
+    results = await asyncio.gather(*closed, return_exceptions=True)
+    assert {type(result) for result in results} == {LimiterUnavailable}
+    assert {(await task).owner for task in opened} == {limiter.fallback}
+    await probe.execute_command("CLIENT", "UNPAUSE")
+    admission = await limiter.admit(ask(CLOSED, "after"))
+    assert admission.owner is limiter and limiter.available
+    assert await limiter.client.execute("CLIENT", "ID") != before  # a new connection
+    await probe.aclose()
+    await limiter.aclose()
