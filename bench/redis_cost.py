@@ -5,11 +5,12 @@ RPM, 8 budget counters), on the in-process limiter and on Redis.
 ``--concurrency`` tasks run cycles side by side (1: one at a time; 16: what
 ``plain-16`` keeps in flight). Process CPU time per cycle (``time.process_time``, this
 process only: the Redis server's own time is not counted) and wall time per cycle; a
-warm-up round, then the best of ``--rounds``. The difference between the Redis and the
+warm-up round, then the best of ``--rounds``. On uvloop, as the server runs
+(``--loop asyncio`` for the standard loop). The difference between the Redis and the
 in-process rows is what Redis adds per request on the gateway's CPU.
 
     python bench/redis_cost.py [--cycles 5000] [--rounds 3] [--concurrency 1,16]
-                               [--redis redis://127.0.0.1:6379/0]
+                               [--redis redis://127.0.0.1:6379/0] [--loop asyncio]
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import uuid
 from pathlib import Path
 
 import redis
+import uvloop
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -90,14 +92,16 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--concurrency", default="1,16")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/0")
+    parser.add_argument("--loop", choices=["uvloop", "asyncio"], default="uvloop")
     args = parser.parse_args()
+    run = uvloop.run if args.loop == "uvloop" else asyncio.run
     print("| backend | concurrency | CPU µs per admit+settle | wall µs per cycle |")
     print("| --- | ---: | ---: | ---: |")
     for concurrency in (int(level) for level in args.concurrency.split(",")):
         for name, url in (("in process", None), ("Redis", args.redis or None)):
             if name == "Redis" and url is None:
                 continue
-            cpu, wall = asyncio.run(measure(url, args.cycles, args.rounds, concurrency))
+            cpu, wall = run(measure(url, args.cycles, args.rounds, concurrency))
             print(f"| {name} | {concurrency} | {cpu:.1f} | {wall:.1f} |", flush=True)
 
 
