@@ -291,6 +291,8 @@ class RespClient:
             commands.append(("AUTH", *user, address.password))
         if address.db:
             commands.append(("SELECT", address.db))
+        if address.client_name:
+            commands.append(("CLIENT", "SETNAME", address.client_name))
         if not commands:
             return
         packed = b"".join(_pack(command) for command in commands)

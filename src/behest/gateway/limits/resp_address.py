@@ -3,9 +3,12 @@
 The URL forms are redis-py's: ``redis://[[user]:password@]host[:port][/db]``,
 ``rediss://…`` (TLS, certificate and host name verified unless the query says
 otherwise) and ``unix://[[user]:password@]/path/to.sock[?db=N]``. Query parameters:
-``db``, ``socket_timeout``, ``socket_connect_timeout``, ``ssl_cert_reqs``
-(``none`` / ``optional`` / ``required``), ``ssl_check_hostname``, ``ssl_ca_certs``,
-``ssl_certfile``, ``ssl_keyfile``. Anything else raises ``ValueError`` naming it.
+``db``, ``client_name``, ``socket_timeout``, ``socket_connect_timeout``,
+``ssl_cert_reqs`` (``none`` / ``optional`` / ``required``), ``ssl_check_hostname``,
+``ssl_ca_certs``, ``ssl_certfile``, ``ssl_keyfile``. redis-py's pool and retry tuning
+(``max_connections``, ``timeout``, ``health_check_interval``, ``retry_on_timeout``,
+``socket_keepalive``, ``socket_read_size``) means nothing for one pipelined connection
+without retries and is ignored; anything else raises ``ValueError`` naming it.
 """
 
 from __future__ import annotations
@@ -22,7 +25,15 @@ _SSL_OPTIONS = (
     "ssl_certfile",
     "ssl_keyfile",
 )
-_OPTIONS = ("db", "socket_timeout", "socket_connect_timeout", *_SSL_OPTIONS)
+_POOL_TUNING = (
+    "max_connections",
+    "timeout",
+    "health_check_interval",
+    "retry_on_timeout",
+    "socket_keepalive",
+    "socket_read_size",
+)
+_OPTIONS = ("db", "client_name", "socket_timeout", "socket_connect_timeout", *_SSL_OPTIONS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +44,7 @@ class RedisAddress:
     username: str = ""
     password: str = ""
     db: int = 0
+    client_name: str = ""
     tls: ssl.SSLContext | None = None
     timeout: float | None = None  # from the URL; the caller's default otherwise
     connect_timeout: float | None = None
@@ -43,7 +55,7 @@ def parse_redis_url(url: str) -> RedisAddress:
     if parts.scheme not in ("redis", "rediss", "unix"):
         raise ValueError(f"Redis URL must start with redis://, rediss:// or unix://: {url!r}")
     options = dict(parse_qsl(parts.query))
-    unknown = sorted(set(options) - set(_OPTIONS))
+    unknown = sorted(set(options) - set(_OPTIONS) - set(_POOL_TUNING))
     if unknown:
         raise ValueError(f"Redis URL: unsupported query parameter(s) {', '.join(unknown)}")
     db = options.get("db") or (parts.path.lstrip("/") if parts.scheme != "unix" else "")
@@ -54,6 +66,7 @@ def parse_redis_url(url: str) -> RedisAddress:
         username=unquote(parts.username or ""),
         password=unquote(parts.password or ""),
         db=int(db or 0),
+        client_name=options.get("client_name", ""),
         tls=_tls_context(options) if parts.scheme == "rediss" else None,
         timeout=_seconds(options.get("socket_timeout")),
         connect_timeout=_seconds(options.get("socket_connect_timeout")),

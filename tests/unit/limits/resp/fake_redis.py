@@ -8,6 +8,7 @@ connection. Replies may be written in pieces of ``chunk`` bytes to exercise the 
 from __future__ import annotations
 
 import asyncio
+import ssl
 from collections.abc import Awaitable, Callable
 from types import TracebackType
 
@@ -34,8 +35,11 @@ OK = b"+OK\r\n"
 
 
 class FakeRedis:
-    def __init__(self, answer: Answer, *, chunk: int = 0) -> None:
+    def __init__(
+        self, answer: Answer, *, chunk: int = 0, tls: ssl.SSLContext | None = None
+    ) -> None:
         self.answer = answer
+        self.tls = tls
         self.chunk = chunk
         self.received: list[list[bytes]] = []
         self.connections = 0
@@ -47,7 +51,7 @@ class FakeRedis:
         return f"redis://127.0.0.1:{self.port}/0"
 
     async def __aenter__(self) -> FakeRedis:
-        self.server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        self.server = await asyncio.start_server(self._serve, "127.0.0.1", 0, ssl=self.tls)
         self.port = self.server.sockets[0].getsockname()[1]
         return self
 

@@ -25,6 +25,8 @@ def test_defaults_and_a_password_alone() -> None:
 def test_query_parameters() -> None:
     address = parse_redis_url("redis://h/1?db=5&socket_timeout=0.5&socket_connect_timeout=3")
     assert (address.db, address.timeout, address.connect_timeout) == (5, 0.5, 3.0)
+    address = parse_redis_url("redis://h?client_name=gw-1&max_connections=64&timeout=2")
+    assert (address.client_name, address.db, address.timeout) == ("gw-1", 0, None)
 
 
 def test_unix_socket() -> None:

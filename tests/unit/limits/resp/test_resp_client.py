@@ -162,10 +162,11 @@ async def test_callers_arriving_while_it_connects_share_one_connection() -> None
 
 async def test_credentials_and_database_from_the_url_come_first() -> None:
     async def accepting(command: list[bytes]) -> bytes | None:
-        return OK if command[0] in (b"AUTH", b"SELECT") else await echo(command)
+        return OK if command[0] in (b"AUTH", b"SELECT", b"CLIENT") else await echo(command)
 
     async with FakeRedis(accepting) as server:
-        client = RespClient.from_url(f"redis://alice:s%40cret@127.0.0.1:{server.port}/3")
+        url = f"redis://alice:s%40cret@127.0.0.1:{server.port}/3?client_name=gw-1"
+        client = RespClient.from_url(url)
         assert await client.execute("PING") == b"PONG"
         await client.aclose()
         client = RespClient.from_url(f"redis://:pw@127.0.0.1:{server.port}")
@@ -174,6 +175,7 @@ async def test_credentials_and_database_from_the_url_come_first() -> None:
         assert server.received == [
             [b"AUTH", b"alice", b"s@cret"],
             [b"SELECT", b"3"],
+            [b"CLIENT", b"SETNAME", b"gw-1"],
             [b"PING"],
             [b"AUTH", b"pw"],
             [b"PING"],
