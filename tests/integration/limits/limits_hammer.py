@@ -14,7 +14,7 @@ from typing import Any
 
 from behest.gateway.errors import RateLimited
 from behest.gateway.limits import AdmissionRequest, GatewayLimits, LimitPolicy, RedisLimiter
-from behest.gateway.limits.redis_backend import connect
+from behest.gateway.limits.resp import RespClient
 
 NOW = 1_750_000_000.0
 TASKS = 16
@@ -68,7 +68,7 @@ async def scenario(limiter: RedisLimiter, name: str) -> int:
 
 async def concurrency(url: str, prefix: str) -> int:
     limiter = RedisLimiter(
-        connect(url), key_prefix=prefix + "cc:", gateway=GatewayLimits(concurrency=23)
+        RespClient.from_url(url), key_prefix=prefix + "cc:", gateway=GatewayLimits(concurrency=23)
     )
     request = AdmissionRequest("cc", "u1", None, LimitPolicy(), now=NOW)
     try:
@@ -83,13 +83,13 @@ async def scenario_held(limiter: RedisLimiter, request: AdmissionRequest) -> int
 
 async def barrier(limiter: RedisLimiter, workers: int) -> None:
     ready = limiter.keys.prefix + "ready"
-    await limiter.client.incr(ready)
-    while int(await limiter.client.get(ready) or 0) < workers:
+    await limiter.client.execute("INCR", ready)
+    while int(await limiter.client.execute("GET", ready) or 0) < workers:
         await asyncio.sleep(0.005)
 
 
 async def main(url: str, prefix: str, workers: int) -> dict[str, Any]:
-    limiter = RedisLimiter(connect(url), key_prefix=prefix)
+    limiter = RedisLimiter(RespClient.from_url(url), key_prefix=prefix)
     await limiter.admit(AdmissionRequest("warm", None, None, LimitPolicy(), now=NOW))
     await barrier(limiter, workers)
     started = time.time()

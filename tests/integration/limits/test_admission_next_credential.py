@@ -13,7 +13,7 @@ from behest.gateway.config.directory import ProjectView
 from behest.gateway.config.project_settings import ProjectSettings
 from behest.gateway.errors import RateLimited
 from behest.gateway.limits import LimitPolicy, RedisLimiter
-from behest.gateway.limits.redis_backend import connect
+from behest.gateway.limits.resp import RespClient
 from behest.gateway.providers.base import Target
 from behest.gateway.request.call import Call
 from behest.gateway.routing.catalog import Catalog
@@ -41,7 +41,7 @@ def _flight() -> Flight:
 
 
 async def test_the_second_credential_serves_beyond_the_first_ones_limit(prefix: str) -> None:
-    limiter = RedisLimiter(connect(REDIS_URL), key_prefix=prefix)
+    limiter = RedisLimiter(RespClient.from_url(REDIS_URL), key_prefix=prefix)
     try:
         served = []
         for _ in range(3):

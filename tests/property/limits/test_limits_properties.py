@@ -27,7 +27,7 @@ from behest.gateway.limits import (
     MemoryLimiter,
     RedisLimiter,
 )
-from behest.gateway.limits.redis_backend import connect
+from behest.gateway.limits.resp import RespClient
 
 START = 1_750_003_600.0  # 2025-06-15 16:06 UTC: steps stay inside one UTC day
 NANO = 1_000_000_000
@@ -65,7 +65,9 @@ class LimiterMachine(RuleBasedStateMachine):
     )
     def configure(self, rpm: int, tpm: int, budget: int, cost: int, cap: int) -> None:
         if self.backend == "redis":
-            self.limiter = RedisLimiter(connect(REDIS_URL), key_prefix=f"prop:{uuid.uuid4().hex}:")
+            self.limiter = RedisLimiter(
+                RespClient.from_url(REDIS_URL), key_prefix=f"prop:{uuid.uuid4().hex}:"
+            )
         self.limiter.gateway = GatewayLimits(concurrency=cap)
         self.rpm, self.cap, self.budget, self.cost_budget = rpm, cap, budget, cost * NANO // 10
         self.policy = LimitPolicy.from_dict(
@@ -158,8 +160,14 @@ class LimiterMachine(RuleBasedStateMachine):
 
 
 async def _drop(limiter: RedisLimiter) -> None:
-    async for key in limiter.client.scan_iter(match=f"{limiter.keys.prefix}*", count=500):
-        await limiter.client.delete(key)
+    client, match = limiter.client, f"{limiter.keys.prefix}*"
+    cursor = b"0"
+    while True:
+        cursor, keys = await client.execute("SCAN", cursor, "MATCH", match, "COUNT", 500)
+        if keys:
+            await client.execute("DEL", *keys)
+        if cursor == b"0":
+            break
     await limiter.aclose()
 
 

@@ -6,10 +6,9 @@ import os
 import uuid
 
 import pytest
-from redis.exceptions import RedisError
 
 from behest.gateway.limits import RedisLimiter
-from behest.gateway.limits.redis_backend import connect
+from behest.gateway.limits.resp import RespClient, RespError
 
 REDIS_URL = os.environ.get("BEHEST_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
@@ -17,10 +16,10 @@ REDIS_URL = os.environ.get("BEHEST_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 async def redis_limiter() -> RedisLimiter:
     if not REDIS_URL:
         pytest.skip("BEHEST_TEST_REDIS_URL is set to '': Redis tests disabled")
-    client = connect(REDIS_URL)
+    client = RespClient.from_url(REDIS_URL)
     try:
-        await client.ping()
-    except (RedisError, OSError) as exc:
+        await client.execute("PING")
+    except (RespError, OSError) as exc:
         await client.aclose()
         pytest.fail(
             f"Redis unreachable at {REDIS_URL} ({exc!r}); start it or set "
@@ -30,6 +29,12 @@ async def redis_limiter() -> RedisLimiter:
 
 
 async def drop_keys(limiter: RedisLimiter) -> None:
-    async for key in limiter.client.scan_iter(match=f"{limiter.keys.prefix}*", count=500):
-        await limiter.client.delete(key)
+    client, match = limiter.client, f"{limiter.keys.prefix}*"
+    cursor = b"0"
+    while True:
+        cursor, keys = await client.execute("SCAN", cursor, "MATCH", match, "COUNT", 500)
+        if keys:
+            await client.execute("DEL", *keys)
+        if cursor == b"0":
+            break
     await limiter.aclose()

@@ -15,7 +15,7 @@ from redis.exceptions import RedisError
 
 from behest.gateway.errors import RateLimited
 from behest.gateway.limits import AdmissionRequest, LimiterUnavailable, LimitPolicy, RedisLimiter
-from behest.gateway.limits.redis_backend import connect
+from behest.gateway.limits.resp import RespClient
 
 pytestmark = pytest.mark.redis
 
@@ -23,8 +23,8 @@ OPEN = LimitPolicy.from_dict({"user": {"rpm": 2}, "on_redis_error": "fail_open"}
 CLOSED = LimitPolicy.from_dict({"user": {"rpm": 2}, "on_redis_error": "fail_closed"})
 
 
-def ask(policy: LimitPolicy) -> AdmissionRequest:
-    return AdmissionRequest("p1", "u1", None, policy, estimated_tokens=5)
+def ask(policy: LimitPolicy, user: str = "u1") -> AdmissionRequest:
+    return AdmissionRequest("p1", user, None, policy, estimated_tokens=5)
 
 
 def free_port() -> int:
@@ -41,7 +41,7 @@ def port() -> int:
 
 
 async def test_fail_open_admits_under_local_limits(port: int) -> None:
-    limiter = RedisLimiter(connect(f"redis://127.0.0.1:{port}/0"), retry_interval=0)
+    limiter = RedisLimiter(RespClient.from_url(f"redis://127.0.0.1:{port}/0"), retry_interval=0)
     first = await limiter.admit(ask(OPEN))
     await limiter.admit(ask(OPEN))
     with pytest.raises(RateLimited):
@@ -52,7 +52,7 @@ async def test_fail_open_admits_under_local_limits(port: int) -> None:
 
 
 async def test_fail_closed_answers_503(port: int) -> None:
-    limiter = RedisLimiter(connect(f"redis://127.0.0.1:{port}/0"))
+    limiter = RedisLimiter(RespClient.from_url(f"redis://127.0.0.1:{port}/0"))
     with pytest.raises(LimiterUnavailable) as caught:
         await limiter.admit(ask(CLOSED))
     assert caught.value.status == 503 and caught.value.headers == {"Retry-After": "1"}
@@ -90,7 +90,7 @@ async def start(servers: list[subprocess.Popen[bytes]], port: int) -> Redis:
             stdout=subprocess.DEVNULL,
         )
     )
-    client = connect(f"redis://127.0.0.1:{port}/0")
+    client = Redis.from_url(f"redis://127.0.0.1:{port}/0")
     for _ in range(200):
         try:
             await client.ping()
@@ -104,7 +104,7 @@ async def test_outage_and_recovery_without_restart(
     redis_server: list[subprocess.Popen[bytes]], port: int
 ) -> None:
     probe = await start(redis_server, port)
-    limiter = RedisLimiter(connect(f"redis://127.0.0.1:{port}/0"), retry_interval=0)
+    limiter = RedisLimiter(RespClient.from_url(f"redis://127.0.0.1:{port}/0"), retry_interval=0)
     await limiter.admit(ask(CLOSED))
     assert await probe.dbsize() == 1
     redis_server[0].terminate()
@@ -125,8 +125,51 @@ async def test_outage_and_recovery_without_restart(
 async def test_script_flush_is_recovered() -> None:
     limiter = await redis_limiter()
     await limiter.admit(ask(CLOSED))
-    await limiter.client.script_flush()
+    await limiter.client.execute("SCRIPT", "FLUSH")
     await limiter.admit(ask(CLOSED))
     with pytest.raises(RateLimited):
         await limiter.admit(ask(CLOSED))
     await drop_keys(limiter)
+
+
+async def test_a_silent_redis_times_out_into_each_projects_stance(
+    redis_server: list[subprocess.Popen[bytes]], port: int
+) -> None:
+    probe = await start(redis_server, port)
+    client = RespClient.from_url(f"redis://127.0.0.1:{port}/0", timeout=0.2)
+    limiter = RedisLimiter(client, retry_interval=0)
+    await limiter.admit(ask(CLOSED, "warm"))
+    await probe.execute_command("CLIENT", "PAUSE", 3000, "WRITE")  # scripts wait, unanswered
+    with pytest.raises(LimiterUnavailable):
+        await limiter.admit(ask(CLOSED, "a"))
+    served = await limiter.admit(ask(OPEN, "b"))
+    assert served.owner is limiter.fallback
+    await probe.execute_command("CLIENT", "UNPAUSE")
+    admission = await limiter.admit(ask(CLOSED, "c"))
+    assert admission.owner is limiter and limiter.available
+    await probe.aclose()
+    await limiter.aclose()
+
+
+async def test_a_connection_killed_mid_flight_fails_its_admissions_then_recovers(
+    redis_server: list[subprocess.Popen[bytes]], port: int
+) -> None:
+    probe = await start(redis_server, port)
+    limiter = RedisLimiter(RespClient.from_url(f"redis://127.0.0.1:{port}/0"), retry_interval=0)
+    await limiter.admit(ask(CLOSED, "warm"))
+    before = await limiter.client.execute("CLIENT", "ID")
+    await probe.execute_command("CLIENT", "PAUSE", 3000, "WRITE")
+    closed = [asyncio.create_task(limiter.admit(ask(CLOSED, f"c{n}"))) for n in range(10)]
+    opened = [asyncio.create_task(limiter.admit(ask(OPEN, f"o{n}"))) for n in range(10)]
+    await asyncio.sleep(0.1)  # all sent, none answered
+    assert not any(task.done() for task in closed + opened)
+    assert await probe.execute_command("CLIENT", "KILL", "ID", before) == 1
+    results = await asyncio.gather(*closed, return_exceptions=True)
+    assert {type(result) for result in results} == {LimiterUnavailable}
+    assert {(await task).owner for task in opened} == {limiter.fallback}
+    await probe.execute_command("CLIENT", "UNPAUSE")
+    admission = await limiter.admit(ask(CLOSED, "after"))
+    assert admission.owner is limiter and limiter.available
+    assert await limiter.client.execute("CLIENT", "ID") != before  # a new connection
+    await probe.aclose()
+    await limiter.aclose()

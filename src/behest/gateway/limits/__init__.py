@@ -69,9 +69,10 @@ def build_limiter(
     """The Redis limiter when a URL is given (connects lazily), else the in-process one."""
     if not redis_url:
         return MemoryLimiter(gateway)
-    from behest.gateway.limits.redis_backend import RedisLimiter, connect  # only when used
+    from behest.gateway.limits.redis_backend import RedisLimiter  # only when used
+    from behest.gateway.limits.resp import RespClient
 
-    return RedisLimiter(connect(redis_url), gateway=gateway, key_prefix=key_prefix)
+    return RedisLimiter(RespClient.from_url(redis_url), gateway=gateway, key_prefix=key_prefix)
 
 
 __all__ = [

@@ -4,8 +4,9 @@ While Redis is unreachable, each project's ``on_redis_error`` decides: ``fail_op
 admits under this replica's in-process limits (an in-memory limiter over the same
 plan), ``fail_closed`` answers 503. After a failure Redis is retried at most every
 ``retry_interval`` seconds, so an outage costs no connect attempt per request, and
-recovery needs no restart. Scripts run by EVALSHA; redis-py reloads them on NOSCRIPT
-(after a restart or SCRIPT FLUSH).
+recovery needs no restart. Scripts run by EVALSHA and are reloaded on NOSCRIPT
+(after a restart or SCRIPT FLUSH). The limiter talks to Redis through ``resp.py``, one
+pipelined connection; ``connect`` (redis-py) serves the response cache.
 """
 
 from __future__ import annotations
@@ -17,9 +18,6 @@ import uuid
 
 from redis.asyncio import BlockingConnectionPool, Redis
 from redis.backoff import NoBackoff
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import OutOfMemoryError, ReadOnlyError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 from redis.retry import Retry
 
 from behest.gateway.limits.admission import Admission
@@ -28,11 +26,12 @@ from behest.gateway.limits.memory import COUNTER_GRACE, MemoryLimiter
 from behest.gateway.limits.plan import Plan
 from behest.gateway.limits.policy import FailureMode, GatewayLimits, LimitPolicy
 from behest.gateway.limits.rejection import rejection, unavailable
+from behest.gateway.limits.resp import RespClient, Script, ServerUnavailable, Unreachable
 from behest.gateway.limits.scripts import ADJUST, ADMIT
 
 log = logging.getLogger(__name__)
 
-UNREACHABLE = (RedisConnectionError, RedisTimeoutError, ReadOnlyError, OutOfMemoryError, OSError)
+UNREACHABLE = (Unreachable, ServerUnavailable, OSError)
 Arg = str | int | float
 
 
@@ -61,7 +60,7 @@ def _ttl(window_end: float, now: float) -> int:
 class RedisLimiter(Limiter):
     def __init__(
         self,
-        client: Redis,
+        client: RespClient,
         *,
         gateway: GatewayLimits | None = None,
         key_prefix: str = "behest:lim:",
@@ -71,32 +70,32 @@ class RedisLimiter(Limiter):
         self.client = client
         self.fallback = MemoryLimiter(self.gateway, key_prefix)
         self.retry_interval = retry_interval
-        self._admit_script = client.register_script(ADMIT)
-        self._adjust_script = client.register_script(ADJUST)
+        self._admit_script = Script(ADMIT)
+        self._adjust_script = Script(ADJUST)
         self._leases = itertools.count()
         self._lease_prefix = uuid.uuid4().hex[:12]
         self._down_until = 0.0
-        self._stale_pool = False  # connections opened before an outage may be dead
+        self._stale_connection = False  # one opened before an outage may be dead
 
     @property
     def available(self) -> bool:
         return time.monotonic() >= self._down_until
 
-    async def _fresh_connections(self) -> None:
-        """After an outage, drop the pool's idle connections before using Redis again:
-        each one opened before the outage would otherwise fail once and mark Redis down
-        for another retry interval."""
-        if self._stale_pool:
-            self._stale_pool = False
-            await self.client.connection_pool.disconnect(inuse_connections=False)
+    def _fresh_connection(self) -> None:
+        """After an outage, drop the idle connection before using Redis again: one
+        opened before the outage would otherwise fail once and mark Redis down for
+        another retry interval."""
+        if self._stale_connection:
+            self._stale_connection = False
+            self.client.drop_idle()
 
     async def _reserve(self, plan: Plan, policy: LimitPolicy, tokens: int, nanos: int) -> Admission:
         if not self.available:
             return self._degraded(plan, policy, tokens, nanos)
-        await self._fresh_connections()
+        self._fresh_connection()
         keys, args = self._admit_args(plan)
         try:
-            reply = await self._admit_script(keys=keys, args=args)
+            reply = await self.client.evalsha(self._admit_script, keys, args)
         except UNREACHABLE as exc:
             self._mark_down(exc)
             return self._degraded(plan, policy, tokens, nanos)
@@ -139,7 +138,7 @@ class RedisLimiter(Limiter):
         if self.available:
             log.warning("Redis unreachable, limits degraded per project policy: %r", exc)
         self._down_until = time.monotonic() + self.retry_interval
-        self._stale_pool = True
+        self._stale_connection = True
 
     async def adjust(self, admission: Admission, tokens: int, nanos: int) -> None:
         plan = admission.plan
@@ -159,20 +158,17 @@ class RedisLimiter(Limiter):
         now = "" if plan.now is None else repr(plan.now)
         args = [now, n_rate, len(plan.budgets), admission.lease, *rate_args, *budget_args]
         try:
-            await self._adjust_script(keys=keys, args=args)
+            await self.client.evalsha(self._adjust_script, keys, args)
         except UNREACHABLE as exc:
             self._mark_down(exc)
             log.warning("settling an admission failed; its reservation stays until expiry")
 
     async def _read(self, plan: Plan) -> tuple[list[RateState], list[int], int]:
-        pipe = self.client.pipeline(transaction=False)
-        for key, *_ in plan.rates:
-            pipe.get(key)
-        for key, *_ in plan.budgets:
-            pipe.get(key)
+        commands: list[tuple[str, ...]] = [("GET", key) for key, *_ in plan.rates]
+        commands += [("GET", key) for key, *_ in plan.budgets]
         if plan.concurrency is not None:
-            pipe.zcount(self.keys.concurrency, f"({plan.clock!r}", "+inf")
-        replies = await pipe.execute()
+            commands.append(("ZCOUNT", self.keys.concurrency, f"({plan.clock!r}", "+inf"))
+        replies = await self.client.pipeline(commands)
         rates: list[RateState] = []
         for raw in replies[: len(plan.rates)]:
             level, _, stamp = raw.partition(b" ") if raw else (b"", b"", b"")
