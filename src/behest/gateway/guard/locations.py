@@ -15,7 +15,14 @@ from functools import cache, lru_cache
 from behest.gateway.guard import gazetteer
 from behest.gateway.guard.capitals import capitals
 from behest.gateway.guard.findings import Finding
-from behest.gateway.guard.runs import FUNCTION_WORDS, Run, after_place_word, name_runs, words_before
+from behest.gateway.guard.runs import (
+    FUNCTION_WORDS,
+    STREET_WORDS,
+    Run,
+    after_place_word,
+    name_runs,
+    words_before,
+)
 from behest.gateway.guard.windows import digit_starts, match_at, mirror
 
 _W = r"[^\W\d_][^\W\d_'’.-]*(?:['’-][^\W\d_]+)*\.?"  # one word, unicode letters
@@ -115,13 +122,13 @@ def _street_starts(text: str) -> Iterator[int]:
     space is among them; and when the digit follows spaces after a letter or a dot (how
     every word of the other alternatives ends), a word that is not lower case (``_CAPW``)
     or the last word, which may carry a local suffix."""
+    reverse, size, back_to_words = mirror(text), len(text), _BACK_TO_WORDS.match
     for at in digit_starts(text):
         glued = at > 0 and (text[at - 1].isalnum() or text[at - 1] == "_")
         if not glued and _AFTER_NUMBER.match(text, at):
             yield at
-        back = len(text) - at
-        found = _BACK_TO_WORDS.match(mirror(text), back)
-        lo = at - (found.end() - back) if found else at
+        found = back_to_words(reverse, size - at)
+        lo = at - (found.end() - (size - at)) if found else at
         if lo == at:
             continue
         before = text[lo:at].rstrip(" \t")
@@ -240,7 +247,6 @@ def _place_findings(text: str) -> list[Finding]:
     return found
 
 
-_STREET_WORDS = frozenset(("Street", "Road", "Avenue", "Lane", "Boulevard", "Drive"))
 _STREET_WORD = re.compile(
     r"(?:[ \t]+[^\W\d_a-z][^\W\d_]*){0,2}?[ \t]+(?:Street|Road|Avenue|Lane|Boulevard|Drive)\b"
 )
@@ -255,7 +261,7 @@ def _context_places(text: str, taken: list[Finding]) -> list[Finding]:
     found = []
     starts = {f.start for f in taken}
     for run in name_runs(text):
-        if run.words[-1] in _STREET_WORDS:
+        if run.words[-1] in STREET_WORDS:
             if (start := _street_name_start(text, run.start)) < run.start or len(run.words) > 1:
                 found.append(Finding(start, run.end, "LOCATION", 0.75))
         elif street := _STREET_WORD.match(text, run.end):

@@ -22,6 +22,7 @@ from behest.gateway.guard.findings import Finding
 from behest.gateway.guard.locations import address_spans
 from behest.gateway.guard.runs import (
     HONORIFICS,
+    STREET_WORDS,
     Run,
     after_place_word,
     name_runs,
@@ -102,7 +103,7 @@ def _street_before(text: str, run: Run, words: list[str]) -> bool:
 
 def _against(text: str, run: Run, words: list[str]) -> bool:
     """Signals that the run is no person: a place, an address, a company."""
-    if all(kind in ("common", "place") for kind in run.kinds) or run.words[-1] in _STREET_WORDS:
+    if all(kind in ("common", "place") for kind in run.kinds) or run.words[-1] in STREET_WORDS:
         return True
     if len(run.words) > 1 and " ".join(run.words) in gazetteer.places():
         return True

@@ -95,12 +95,12 @@ def name_runs(text: str) -> tuple[Run, ...]:
         if len(word) == 1 and text[end : end + 1] == ".":
             end += 1
         if group and not (i == last + 1 and _joins(text[group[-1][1] : start])):
-            runs.append(_run(group))
+            runs += _run(group)
             group = []
         group.append((start, end, word))
         last = i
     if group:
-        runs.append(_run(group))
+        runs += _run(group)
     return tuple(runs)
 
 
@@ -112,14 +112,22 @@ def _joins(gap: str) -> bool:
     return gap in (" ", "") or (gap[:1] == " " == gap[-1:] and gap[1:-1] in _PARTICLES)
 
 
-def _run(group: list[tuple[int, int, str]]) -> Run:
+def _run(group: list[tuple[int, int, str]]) -> list[Run]:
     """The run of the grouped words, leading ordinary words left out (``Dear`` in ``Dear
-    Oksana`` is a family name too, but here it is what introduces the name)."""
+    Oksana`` is a family name too, but here it is what introduces the name); none for one
+    ordinary word alone (``Long`` at a sentence start), unless a street word."""
     kinds = [word_kind(word) for _, _, word in group]
     while len(group) > 1 and kinds[0] == "common":
         group, kinds = group[1:], kinds[1:]
+    if kinds == ["common"] and group[0][2] not in STREET_WORDS:
+        return []
     words = tuple(word for _, _, word in group)
-    return Run(group[0][0], group[-1][1], words, tuple(kinds))
+    return [Run(group[0][0], group[-1][1], words, tuple(kinds))]
+
+
+STREET_WORDS = frozenset(
+    str.split("Street Road Avenue Lane Drive Boulevard Square Crescent Terrace")
+)
 
 
 _OPENERS = " \t\"'(“‘"
