@@ -85,8 +85,15 @@ def test_each_pii_detector_equals_the_reference(text: str) -> None:
         assert fast(text) == slow(text), fast.__name__
 
 
-@settings(max_examples=400, deadline=None)
-@given(texts)
+# Mostly ASCII with single characters of any kind between: the shape path for text with
+# a few characters outside ASCII.
+sprinkled = st.lists(
+    st.one_of(st.sampled_from(PIECES), st.sampled_from(PIECES), st.characters()), max_size=60
+).map("".join)
+
+
+@settings(max_examples=600, deadline=None)
+@given(texts | sprinkled)
 def test_capitalised_words_equal_the_unicode_scan(text: str) -> None:
     fast, full = capitals.capitals.__wrapped__(text), capitals.unicode_capitals(text)
     assert (fast.starts, fast.ends, fast.words) == (full.starts, full.ends, full.words)

@@ -6,8 +6,9 @@ before it (nor a letter and an apostrophe or hyphen), and runs on over letters j
 apostrophes or hyphens (``O'Neil``, ``Jean-Luc``). A pattern scanned over every character
 costs ~20 µs per KB in ``re`` even for a one-character class, so ASCII text is first
 mapped to a shape (``A`` for a capital, ``a`` for a small letter) in which a capital is one
-literal byte: the scan then jumps from capital to capital. Other text is scanned with the
-Unicode pattern (``unicode_capitals``); both give the same words on ASCII text.
+literal byte: the scan then jumps from capital to capital. Characters outside ASCII are
+classified one by one into the shape; text with many of them is scanned with the Unicode
+pattern (``unicode_capitals``). Both give the same words.
 """
 
 from __future__ import annotations
@@ -34,13 +35,42 @@ class Capitals:
 @lru_cache(maxsize=2)
 def capitals(text: str) -> Capitals:
     """The capitalised words of ``text``, in order; both detectors ask for one text."""
-    if not text.isascii():
+    shape = _shape(text)
+    if shape is None:
         return unicode_capitals(text)
     # split() with the group gives gap, word, gap, word, ..., gap: the running sum of
     # their lengths is where each word starts (even places) and ends (odd places).
-    offsets = tuple(accumulate(map(len, _SHAPED_WORD.split(text.encode().translate(_SHAPE)))))
+    offsets = tuple(accumulate(map(len, _SHAPED_WORD.split(shape))))
     starts, ends = offsets[0:-1:2], offsets[1::2]
     return Capitals(starts, ends, tuple(map(text.__getitem__, map(slice, starts, ends))))
+
+
+def _shape(text: str) -> bytes | None:
+    """One byte per character: ``A``/``a`` for ASCII capitals/small letters, ``A`` for any
+    other letter (the pattern lets each begin a word, as no ASCII small letter), ``'`` for
+    the typographic apostrophe, a space for other characters outside ASCII. None when more
+    than one character in 16 is outside ASCII: the Unicode pattern is then cheaper."""
+    if text.isascii():
+        return text.encode().translate(_SHAPE)
+    coded = text.encode("ascii", "replace")  # "?" for each character outside ASCII
+    if coded.count(b"?") > len(text) // 16:
+        return None
+    shape = bytearray(coded.translate(_SHAPE))
+    at = coded.find(b"?")
+    while at >= 0:
+        char = text[at]
+        if char != "?":
+            shape[at] = _OTHER_APOSTROPHE if char == "’" else _OTHER_LETTER if _letter(char) else 32
+        at = coded.find(b"?", at + 1)
+    return bytes(shape)
+
+
+_OTHER_LETTER, _OTHER_APOSTROPHE = ord("A"), ord("'")
+
+
+def _letter(char: str) -> bool:
+    """``[^\\W\\d_]``: a word character (``str.isalnum``) that is no decimal digit."""
+    return char.isalnum() and not char.isdecimal()
 
 
 def unicode_capitals(text: str) -> Capitals:
