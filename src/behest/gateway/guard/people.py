@@ -2,14 +2,15 @@
 """Person names, heuristically: runs of capitalised words scored by the signals around them.
 
 Signals: an honorific before the run, a phrase that introduces a name ("my name is",
-"call me", "Dear"), a speaker label at the start of a line, first and last names from
-census lists. What speaks against a name: the run is part of a postal address, follows
-a preposition of place ("in Sutri", "moved here from Laax"), is a gazetteer place
-("Porto Alegre"), comes before a company word ("Gradiant Research", "Smith Ltd"), or is
-one word alone that nothing else marks as a name: a word that is no first name
-("Metallica", "Kubernetes"), or a first name that is also an ordinary word or a place
-("Will", "May", "Victoria"). A name found with such a signal is a name wherever else it
-appears in the text.
+"call me", "Dear", "says"), a speaker label at the start of a line, first and last names
+from census lists, the line above a postal address. What speaks against a name: the run
+is part of a postal address or follows one on its line, follows a preposition of place
+("I am in Sutri", "moved here from Laax"), is a gazetteer place of several words ("Porto
+Alegre"), comes before a company or street word ("Gradiant Research", "Isaac Lodge
+Street"), holds ordinary words only ("Grace Period"), stands in a title-case heading, or
+is one word alone that nothing else marks: a word no list knows ("Metallica",
+"Kubernetes"), or any word at a sentence start ("Will you ...", "May I ..."). A name
+found with a signal is a name wherever else it appears in the text.
 """
 
 from __future__ import annotations

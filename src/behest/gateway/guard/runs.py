@@ -2,7 +2,7 @@
 """Runs of capitalised words that may be a name or a place, with what each word is.
 
 Both detectors start from these: ``capitals`` finds the capitalised words once, the ordinary
-ones (``The`` at a sentence start, ``Street``, ``Monday``, ``English``, honorifics) are
+ones (``The`` at a sentence start, ``Monday``, ``English``, honorifics) are
 dropped by one set look-up each, and what is left is grouped into runs of words one
 space apart. Each word gets a kind from the word lists: ``first`` name, ``last`` name,
 ``initial``, ``place``, ``common`` (an ordinary word, a product-like ``GitHub``) or
