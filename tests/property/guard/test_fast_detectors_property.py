@@ -1,24 +1,32 @@
 """The fast detectors find exactly what the slow reference (``guard_reference``, the code
-before the speed work) finds, on random texts built from the pieces that trigger them."""
+before the speed work) finds, on random texts built from the pieces that trigger them.
+
+Person names and places have since changed on purpose (precision work): for them the
+structural parts are compared with the reference (street addresses, postal codes, units)
+and the fast candidate scans with the full-text scans they replace; ``detect_pii`` is
+compared on the types whose detectors did not change."""
 
 from __future__ import annotations
 
 import guard_reference.locations as reference_locations
-import guard_reference.people as reference_people
 import guard_reference.pii as reference_pii
 import guard_reference.structured as reference_structured
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from behest.gateway.guard import (
+    capitals,
     detect_pii,
     locations,
     people,
     secrets,
     structured,
 )
+from behest.gateway.guard.pii import STRUCTURED_TYPES
+from behest.gateway.guard.windows import match_at
 
 PIECES = [
+    "X-Box 12", "l'Apt 5", "USS Enterprise", "APO AE 09012", "Marina Fort Street", "in Sutri",
     " ", "  ", ", ", "\n", "\t", ".", "-", "'", "\u2019", "12", "4", "221B", "Baker", "Street",
     "St.", "Rue", "de", "la", "Paix", "Hauptstraße", "Via", "Roma", "Apt", "#4", "NW1", "London",
     "New", "York", "NEW YORK", "Paris", "corner of", "and", "Mr.", "John", "Smith", "Maria",
@@ -42,7 +50,9 @@ texts = st.lists(st.sampled_from(PIECES), max_size=40).map("".join) | st.text(ma
 @settings(max_examples=400, deadline=None)
 @given(texts)
 def test_pii_findings_equal_the_reference(text: str) -> None:
-    assert detect_pii(text) == reference_pii.detect_pii(text)
+    assert detect_pii(text, types=STRUCTURED_TYPES) == reference_pii.detect_pii(
+        text, heuristics=False
+    )
 
 
 @settings(max_examples=400, deadline=None)
@@ -65,9 +75,6 @@ def test_secret_candidates_equal_a_full_scan(text: str) -> None:
 DETECTORS = [
     (structured.STRUCTURED_DETECTORS[i], reference_structured.STRUCTURED_DETECTORS[i])
     for i in range(len(structured.STRUCTURED_DETECTORS))
-] + [
-    (people.detect_persons, reference_people.detect_persons),
-    (locations.detect_locations, reference_locations.detect_locations),
 ]
 
 
@@ -78,8 +85,48 @@ def test_each_pii_detector_equals_the_reference(text: str) -> None:
         assert fast(text) == slow(text), fast.__name__
 
 
+# Mostly ASCII with single characters of any kind between: the shape path for text with
+# a few characters outside ASCII.
+sprinkled = st.lists(
+    st.one_of(st.sampled_from(PIECES), st.sampled_from(PIECES), st.characters()), max_size=60
+).map("".join)
+
+
+@settings(max_examples=600, deadline=None)
+@given(texts | sprinkled)
+def test_capitalised_words_equal_the_unicode_scan(text: str) -> None:
+    fast, full = capitals.capitals.__wrapped__(text), capitals.unicode_capitals(text)
+    assert (fast.starts, fast.ends, fast.words) == (full.starts, full.ends, full.words)
+
+
+@settings(max_examples=400, deadline=None)
+@given(texts)
+def test_address_scans_equal_full_text_scans(text: str) -> None:
+    """Streets, postal codes, units and military addresses are tried only where they can
+    start (or when their words are there): the same matches as scanning the whole text,
+    and the same streets as the reference."""
+    streets = list(match_at(locations._STREET, text, locations._street_starts(text)))
+    assert [m.span() for m in streets] == [m.span() for m in locations._STREET.finditer(text)]
+    assert locations._street_findings(text) == reference_locations._street_findings(text)
+    postal = match_at(locations._POSTAL, text, locations._postal_starts(text))
+    assert [m.span() for m in postal] == [m.span() for m in locations._POSTAL.finditer(text)]
+    found = capitals.capitals(text)
+    present = locations._present_words(text)
+    inside = [range(start, end) for start, end in zip(found.starts, found.ends, strict=True)]
+    for pattern, words in locations._GATED:
+        for m in pattern.finditer(text):
+            if any(m.start() in word for word in inside):
+                assert any(word in present for word in words), pattern.pattern
+
+
 @settings(max_examples=300, deadline=None)
 @given(texts)
-def test_place_candidate_starts_equal_the_single_pattern(text: str) -> None:
-    single = [m.start() for m in locations._place_candidates().finditer(text)]
-    assert list(locations._candidate_starts(text)) == single
+def test_names_and_places_are_capitalised_runs(text: str) -> None:
+    """A person is always a run of capitalised words; a place from the gazetteer or the
+    context of a run is one too; nothing is found outside the text."""
+    words = capitals.capitals(text)
+    for finding in people.detect_persons(text):
+        assert 0 <= finding.start < finding.end <= len(text)
+        assert finding.start in words.starts
+    for finding in locations.detect_locations(text):
+        assert 0 <= finding.start < finding.end <= len(text)

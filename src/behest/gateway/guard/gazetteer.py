@@ -30,3 +30,9 @@ def places() -> frozenset[str]:
 def common_words() -> frozenset[str]:
     """Ordinary lower-case English words: a capitalised one is probably not a name."""
     return _load("common_words.txt")
+
+
+@cache
+def proper_words() -> frozenset[str]:
+    """Weekdays, months, languages, nationalities: capitalised, yet no person or place."""
+    return _load("proper_words.txt")

@@ -7,13 +7,22 @@ postcode) so that each can be redacted and restored on its own.
 
 from __future__ import annotations
 
-import heapq
 import re
+from bisect import bisect_left
 from collections.abc import Iterator
-from functools import cache
+from functools import cache, lru_cache
 
 from behest.gateway.guard import gazetteer
+from behest.gateway.guard.capitals import capitals
 from behest.gateway.guard.findings import Finding
+from behest.gateway.guard.runs import (
+    FUNCTION_WORDS,
+    STREET_WORDS,
+    Run,
+    after_place_word,
+    name_runs,
+    words_before,
+)
 from behest.gateway.guard.windows import digit_starts, match_at, mirror
 
 _W = r"[^\W\d_][^\W\d_'’.-]*(?:['’-][^\W\d_]+)*\.?"  # one word, unicode letters
@@ -38,6 +47,8 @@ _NUM = r"\d{1,6}[A-Za-z]?"
 # spaces or tabs before one, with no digit or other white space between (``_street_starts``).
 _BACK_TO_WORDS = re.compile(r"[^\s\d]*(?:[ \t]+[^\s\d]*){0,5}")
 _WORD_START = re.compile(r"(?<!\w)[^\W\d_]")
+_AFTER_NUMBER = re.compile(rf"{_NUM}(?:[ ,]+{_NUM})?[ \t,]+[^\W\d_]")
+_LOWER_START = re.compile(r"[a-zß-ÿ]")  # what ``_CAPW`` cannot start with
 _PREFIX_AT = re.compile(rf"(?i:{_PREFIX})")  # a digit glued to a word ends a prefixed street
 _STREET = re.compile(
     rf"(?i:\b{_NUM}(?:[ ,]+{_NUM})?[ \t]+(?:{_W}[ \t]+){{0,4}}(?:{_SUFFIX})\b\.?)"
@@ -55,12 +66,28 @@ _MILITARY = re.compile(
 _POSTAL = re.compile(
     r"\b[A-Z]{2}\s+\d{4,5}(?:-\d{4})?\b|(?<=[,\n ])\d{5}(?:-\d{4})?(?=\s*(?:\n|$|[,.?]))"
 )
+_SPACES_BACK = re.compile(r"\s+")  # read in the mirrored text
+
+
+def _postal_starts(text: str) -> Iterator[int]:
+    """Where a ``_POSTAL`` match can start: at a run of digits after a comma, space or new
+    line, or at two capitals before the white space that comes before one."""
+    for at in digit_starts(text):
+        if at > 0 and text[at - 1] in ",\n ":
+            yield at
+        spaces = _SPACES_BACK.match(mirror(text), len(text) - at)
+        two = at - (spaces.end() - spaces.start()) - 2 if spaces else -1
+        if two >= 0 and "A" <= text[two] <= "Z" and "A" <= text[two + 1] <= "Z":
+            yield two
+
+
 _CORNER = re.compile(
     r"\bcorner of\s+(.{3,60}?)\s+and\s+(.{3,40}?)(?=[,.?!]|\s*$|\n)", re.IGNORECASE
 )
 _LINE = re.compile(r"[^\n,]+")
 _TOKEN = re.compile(r"[^\W\d_]+(?:[.'’-][^\W\d_]+)*")
 _SKIP_TAIL = frozenset({"nan", "st.", "st", "rd.", "ave."})
+_PARTICLES = frozenset(str.split("de del della la le los las da do dos das di du van von der den"))
 _FALSE_STREETS = frozenset(
     {"the", "a", "an", "my", "your", "our", "in", "on", "at", "by", "of", "to"}
 )
@@ -89,14 +116,36 @@ def _all_common(candidate: str) -> bool:
 
 
 def _street_starts(text: str) -> Iterator[int]:
+    """Where a ``_STREET`` match can start. At a run of digits: after no word character
+    (every alternative starts with ``\\b`` or a letter) and when a word follows the
+    number (``_AFTER_NUMBER``). At a word of the few before it: a street prefix when a
+    space is among them; and when the digit follows spaces after a letter or a dot (how
+    every word of the other alternatives ends), a word that is not lower case (``_CAPW``)
+    or the last word, which may carry a local suffix."""
+    reverse, size, back_to_words = mirror(text), len(text), _BACK_TO_WORDS.match
     for at in digit_starts(text):
-        yield at
-        back = len(text) - at
-        found = _BACK_TO_WORDS.match(mirror(text), back)
-        lo = at - (found.end() - back) if found else at
-        words = (m.start() for m in _WORD_START.finditer(text, lo, at))
-        spaced = at > 0 and text[at - 1] in " \t"
-        yield from (w for w in words if spaced or _PREFIX_AT.match(text, w))
+        glued = at > 0 and (text[at - 1].isalnum() or text[at - 1] == "_")
+        if not glued and _AFTER_NUMBER.match(text, at):
+            yield at
+        found = back_to_words(reverse, size - at)
+        lo = at - (found.end() - (size - at)) if found else at
+        if lo == at:
+            continue
+        before = text[lo:at].rstrip(" \t")
+        spaced = len(before) < at - lo
+        if not (spaced and (before[-1:].isalpha() or before[-1:] == ".")):
+            if " " in before or "\t" in before or spaced:
+                yield from (
+                    m.start()
+                    for m in _WORD_START.finditer(text, lo, at)
+                    if _PREFIX_AT.match(text, m.start())
+                )
+            continue
+        last = lo + max(before.rfind(" "), before.rfind("\t")) + 1
+        for m in _WORD_START.finditer(text, lo, at):
+            w = m.start()
+            if w >= last or not _LOWER_START.match(text, w) or _PREFIX_AT.match(text, w):
+                yield w
 
 
 def _street_findings(text: str) -> list[Finding]:
@@ -123,7 +172,7 @@ def _address_tail(text: str, anchors: list[Finding]) -> list[Finding]:
             words = piece.split()
             if not piece or len(words) > 4 or piece.lower() in _SKIP_TAIL:
                 continue
-            if not all(w[:1].isupper() or w[:1].isdigit() for w in words):
+            if not all(w[:1].isupper() or w[:1].isdigit() or w in _PARTICLES for w in words):
                 break
             offset = anchor.end + part.start() + part.group().index(piece)
             found.append(Finding(offset, offset + len(piece), "LOCATION", 0.6))
@@ -132,100 +181,164 @@ def _address_tail(text: str, anchors: list[Finding]) -> list[Finding]:
 
 @cache
 def _place_starts() -> frozenset[str]:
-    """The first token of every gazetteer place: a phrase starting elsewhere is no place."""
-    return frozenset(m.group() for p in gazetteer.places() if (m := _TOKEN.match(p)))
+    """The first token of every gazetteer place: a phrase starting elsewhere is no place;
+    with their capitals, as a place written in capitals is looked up title-cased."""
+    firsts = frozenset(m.group() for p in gazetteer.places() if (m := _TOKEN.match(p)))
+    return firsts | frozenset(first.upper() for first in firsts)
+
+
+def _token_ends(text: str, start: int, count: int) -> list[int]:
+    """Where each of the first ``count`` tokens (``_TOKEN``) from ``start`` on ends."""
+    ends: list[int] = []
+    at = start
+    while len(ends) < count and (
+        token := _TOKEN.search(text, at) if ends else _TOKEN.match(text, at)
+    ):
+        ends.append(token.end())
+        at = token.end()
+    return ends
 
 
 @cache
-def _place_candidates() -> re.Pattern[str]:
-    """Where a token that may begin a place starts: a token the pattern ``_TOKEN`` finds
-    (no letter before it, nor a letter and an apostrophe, dot or hyphen) whose first
-    letter is not ASCII lower-case, or a lower-case first token of the gazetteer ("la")."""
-    lower = sorted((w for w in _place_starts() if "a" <= w[0] <= "z"), key=len, reverse=True)
-    words = "|".join(map(re.escape, lower)) or "(?!)"
-    return re.compile(
-        r"[^\W\d_a-z](?<![^\W\d_].)(?<![^\W\d_][.'’-].)"
-        rf"|(?<![^\W\d_])(?<![^\W\d_][.'’-])(?:{words})(?![^\W\d_]|[.'’-][^\W\d_])"
+def _longer_starts() -> frozenset[str]:
+    """First tokens of places of more than one token (and their capitals)."""
+    firsts = frozenset(
+        m.group() for p in gazetteer.places() if (m := _TOKEN.match(p)) and m.end() < len(p)
     )
-
-
-_CAPITAL_START = re.compile(r"[^\W\d_a-z](?<![^\W\d_].)(?<![^\W\d_][.'’-].)")
-_LETTER = re.compile(r"[^\W\d_]")
-
-
-def _free_start(text: str, at: int) -> bool:
-    """No letter before ``at``, nor a letter and an apostrophe, dot or hyphen."""
-    if at >= 1 and _LETTER.match(text, at - 1):
-        return False
-    return not (at >= 2 and text[at - 1] in ".'’-" and _LETTER.match(text, at - 2))
+    return firsts | frozenset(first.upper() for first in firsts)
 
 
 @cache
-def _lower_starts() -> re.Pattern[str]:
-    """The lower-case first tokens of the gazetteer ("la"), not followed by a letter (the
-    letter before is checked by ``_candidate_starts``: no look-behind at every position)."""
-    lower = sorted((w for w in _place_starts() if "a" <= w[0] <= "z"), key=len, reverse=True)
-    words = "|".join(map(re.escape, lower)) or "(?!)"
-    return re.compile(rf"(?:{words})(?![^\W\d_]|[.'’-][^\W\d_])")
-
-
-def _candidate_starts(text: str) -> Iterator[int]:
-    """The starts of ``_place_candidates().finditer(text)``, in order, from two cheaper scans:
-    no valid lower-case start lies inside a rejected match, as a letter precedes it."""
-    capitals = (m.start() for m in _CAPITAL_START.finditer(text))
-    lowers = (m.start() for m in _lower_starts().finditer(text) if _free_start(text, m.start()))
-    return heapq.merge(capitals, lowers)
+def _continuations() -> dict[str, tuple[str, ...]]:
+    """For a first token that is an ordinary word alone ("New", "The"), how the text goes
+    on in the places it begins (" York", " Hague"): nothing else can make it a place."""
+    common = gazetteer.common_words()
+    rests: dict[str, set[str]] = {}
+    for place in gazetteer.places():
+        first = _TOKEN.match(place)
+        if first and first.group().lower() in common:
+            rests.setdefault(first.group(), set()).add(place[first.end() :])
+    return {word: tuple(sorted(rest)) for word, rest in rests.items() if "" not in rest}
 
 
 def _place_findings(text: str) -> list[Finding]:
-    """Gazetteer phrases of up to 4 tokens, longest first, never overlapping.
-
-    A phrase is only found as written (or title-cased when written in capitals), so a token
-    in ASCII lower case begins one only if it is itself a gazetteer entry's first token:
-    only the candidates of ``_place_candidates`` are looked at.
-    """
-    found = []
+    """Gazetteer phrases of up to 4 tokens, longest first, never overlapping, each starting
+    at a capitalised word (``capitals``) that begins a gazetteer entry."""
+    found: list[Finding] = []
     known, starts = gazetteer.places(), _place_starts()
     common = gazetteer.common_words()
+    words = capitals(text)
+    going_on, longer = _continuations(), _longer_starts()
     cursor = 0
-    for start in _candidate_starts(text):
-        if start < cursor:
+    for i in [i for i, word in enumerate(words.words) if word in starts]:
+        start, word = words.starts[i], words.words[i]
+        if start < cursor or (start >= 2 and text[start - 1] == "." and text[start - 2].isalpha()):
             continue
-        first = _TOKEN.match(text, start)
-        assert first is not None  # a candidate starts a token
-        if first.group() not in starts and first.group().title() not in starts:
+        if word in going_on and not text.startswith(going_on[word], words.ends[i]):
             continue
-        tokens = [first]
-        while len(tokens) < 4 and (following := _TOKEN.search(text, tokens[-1].end())):
-            tokens.append(following)
-        for n in range(len(tokens), 0, -1):
-            phrase = text[first.start() : tokens[n - 1].end()]
+        for end in reversed(_token_ends(text, start, 4 if word in longer else 1)):
+            phrase = text[start:end]
             if phrase.isupper() and len(phrase) > 3:
                 phrase = phrase.title()
-            if phrase in known and (n > 1 or phrase.lower() not in common):
-                found.append(Finding(first.start(), tokens[n - 1].end(), "LOCATION", 0.7))
-                cursor = tokens[n - 1].end()
+            if phrase in known and (" " in phrase or phrase.lower() not in common):
+                found.append(Finding(start, end, "LOCATION", 0.7))
+                cursor = end
                 break
     return found
 
 
-# Each pattern with the words one of which any match holds (None: no such words).
-_GATED: tuple[tuple[re.Pattern[str], tuple[str, ...] | None], ...] = (
-    (_UNIT, ("Apt", "Apartment", "Suite", "Ste", "Unit", "Flat", "Floor", "Fl.", "Room", "Rm.",
+_STREET_WORD = re.compile(
+    r"(?:[ \t]+[^\W\d_a-z][^\W\d_]*){0,2}?[ \t]+(?:Street|Road|Avenue|Lane|Boulevard|Drive)\b"
+)
+
+
+def _context_places(text: str, taken: list[Finding]) -> list[Finding]:
+    """Runs of capitalised words that end in a street word or come before one ("on Marina
+    Fort Street"), or that follow a preposition of place ("I am in Sutri", "moved here
+    from Laax") when they hold no first name (but one that is a place) and not only
+    ordinary words; the latter where no other place starts."""
+    places = gazetteer.places()
+    found = []
+    starts = {f.start for f in taken}
+    for run in name_runs(text):
+        if run.words[-1] in STREET_WORDS:
+            if (start := _street_name_start(text, run.start)) < run.start or len(run.words) > 1:
+                found.append(Finding(start, run.end, "LOCATION", 0.75))
+        elif street := _STREET_WORD.match(text, run.end):
+            found.append(Finding(run.start, street.end(), "LOCATION", 0.75))
+        elif run.start in starts or (run.kinds[0] == "first" and run.words[0] not in places):
+            continue
+        elif _placey(run) and after_place_word(words_before(text, run.start, 4)):
+            found.append(Finding(run.start, run.end, "LOCATION", 0.6))
+    return found
+
+
+def _street_name_start(text: str, start: int) -> int:
+    """Where the capitalised words right before ``start`` (up to three, one space apart)
+    begin: the name of a street whose run of names held only ``Street`` (``Berg Hills``)."""
+    words = capitals(text)
+    at = bisect_left(words.starts, start)
+    first = at
+    while first > 0 and at - first < 3 and words.ends[first - 1] + 1 == words.starts[first]:
+        if text[words.ends[first - 1]] != " " or words.words[first - 1].lower() in FUNCTION_WORDS:
+            break
+        first -= 1
+    return words.starts[first] if first < at else start
+
+
+def _placey(run: Run) -> bool:
+    return any(kind in ("unknown", "last") for kind in run.kinds)
+
+
+# Each pattern with the capitalised words (``capitals``, or parts of them) one of which any
+# match holds; a unit word glued to a lower-case letter by an apostrophe is not looked for.
+_GATED: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
+    (_UNIT, ("Apt", "Apartment", "Suite", "Ste", "Unit", "Flat", "Floor", "Fl", "Room", "Rm",
              "Box", "PSC", "Building", "Bldg")),
-    (_MILITARY, ("US", "PO")),
-    (_POSTAL, None),
+    (_MILITARY, ("USNS", "USS", "USNV", "USCGC", "APO", "FPO", "DPO")),
 )  # fmt: skip
 
 
-def detect_locations(text: str) -> list[Finding]:
+_JOINER = re.compile(r"['’-]")
+
+
+def _present_words(text: str) -> frozenset[str]:
+    """The capitalised words of the text and the parts of those joined by apostrophes or
+    hyphens (``X-Box``): what the gated patterns' words are looked for in."""
+    words = capitals(text).words
+    parts = [
+        part
+        for word in words
+        if "-" in word or "'" in word or "’" in word
+        for part in _JOINER.split(word)
+    ]
+    return frozenset(words).union(parts)
+
+
+@lru_cache(maxsize=2)
+def _address_findings(text: str) -> tuple[Finding, ...]:
+    """Streets with the lines after them, units, military and postal codes, corners."""
     streets = _street_findings(text)
     found = streets + _address_tail(text, streets)
+    present = _present_words(text)
     for pattern, words in _GATED:
-        if words is None or any(word in text for word in words):
+        if any(word in present for word in words):
             found += [Finding(m.start(), m.end(), "LOCATION", 0.7) for m in pattern.finditer(text)]
+    found += [
+        Finding(m.start(), m.end(), "LOCATION", 0.7)
+        for m in match_at(_POSTAL, text, _postal_starts(text))
+    ]
     corners = _CORNER.finditer(text) if "corner" in text.lower() else ()
     for m in corners:
         found += [Finding(m.start(k), m.end(k), "LOCATION", 0.7) for k in (1, 2)]
-    found += _place_findings(text)
-    return found
+    return tuple(found)
+
+
+def address_spans(text: str) -> list[tuple[int, int]]:
+    """Where the parts of postal addresses are, sorted: no person's name is inside one."""
+    return sorted((f.start, f.end) for f in _address_findings(text))
+
+
+def detect_locations(text: str) -> list[Finding]:
+    found = list(_address_findings(text)) + _place_findings(text)
+    return found + _context_places(text, found)
