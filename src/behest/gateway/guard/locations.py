@@ -48,8 +48,23 @@ _NUM = r"\d{1,6}[A-Za-z]?"
 _BACK_TO_WORDS = re.compile(r"[^\s\d]*(?:[ \t]+[^\s\d]*){0,5}")
 _WORD_START = re.compile(r"(?<!\w)[^\W\d_]")
 _AFTER_NUMBER = re.compile(rf"{_NUM}(?:[ ,]+{_NUM})?[ \t,]+[^\W\d_]")
-_LOWER_START = re.compile(r"[a-zß-ÿ]")  # what ``_CAPW`` cannot start with
 _PREFIX_AT = re.compile(rf"(?i:{_PREFIX})")  # a digit glued to a word ends a prefixed street
+# What a street prefix can start with: case-insensitive matching also relates the long s
+# (U+017F) to "s"; a test compares this with the pattern's class for every character.
+_PREFIX_FIRSTS = frozenset(
+    {c for prefix in _PREFIX.split("|") for c in (prefix[0], prefix[0].upper())} | {"\u017f"}
+)
+
+
+def _prefix_at(text: str, at: int) -> bool:
+    return text[at] in _PREFIX_FIRSTS and _PREFIX_AT.match(text, at) is not None
+
+
+def _lower_start(char: str) -> bool:
+    """``[a-zß-ÿ]``: what ``_CAPW`` cannot start with."""
+    return "a" <= char <= "z" or "ß" <= char <= "ÿ"
+
+
 _STREET = re.compile(
     rf"(?i:\b{_NUM}(?:[ ,]+{_NUM})?[ \t]+(?:{_W}[ \t]+){{0,4}}(?:{_SUFFIX})\b\.?)"
     rf"|(?i:(?<!\w)(?:{_PREFIX})[ \t]+(?:{_W}[ \t]*){{1,4}}\d{{1,5}}\b\.?)"
@@ -138,13 +153,13 @@ def _street_starts(text: str) -> Iterator[int]:
                 yield from (
                     m.start()
                     for m in _WORD_START.finditer(text, lo, at)
-                    if _PREFIX_AT.match(text, m.start())
+                    if _prefix_at(text, m.start())
                 )
             continue
         last = lo + max(before.rfind(" "), before.rfind("\t")) + 1
         for m in _WORD_START.finditer(text, lo, at):
             w = m.start()
-            if w >= last or not _LOWER_START.match(text, w) or _PREFIX_AT.match(text, w):
+            if w >= last or not _lower_start(text[w]) or _prefix_at(text, w):
                 yield w
 
 
