@@ -89,3 +89,20 @@ def test_a_lower_start_is_the_class_capitalised_words_cannot_start_with() -> Non
 )
 def test_phone_numbers_in_stretches_of_digits(text: str, value: str) -> None:
     assert value in [text[f.start : f.end] for f in detect_pii(text) if f.type == "PHONE"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ship it to 42 Baker Street, London.",
+        "at 12, 14 Old Mill Farm Cottage Lane today",  # a second number, four words
+        "at 12 , , 14 Mill Lane today",  # commas and spaces between the numbers
+        "at 7 " + "Abcdefghij" * 30 + " Road now",  # one word longer than what is read
+        "at 7 Grosse Straße Road",  # text outside ASCII
+        "at 7\tPark",  # the text ends after the street word
+    ],
+)
+def test_street_matches_equal_a_full_scan(text: str) -> None:
+    full = [m.span() for m in locations._STREET.finditer(text)]
+    assert full
+    assert [m.span() for m in locations.street_matches(text)] == full
