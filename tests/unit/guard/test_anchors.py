@@ -106,3 +106,9 @@ def test_street_matches_equal_a_full_scan(text: str) -> None:
     full = [m.span() for m in locations._STREET.finditer(text)]
     assert full
     assert [m.span() for m in locations.street_matches(text)] == full
+
+
+def test_only_w_has_a_lower_case_holding_w() -> None:
+    """``detect_url`` looks for ``www`` before a dot only when the lowered text holds it."""
+    holding = [code for code in range(sys.maxunicode + 1) if "w" in chr(code).lower()]
+    assert holding == [ord("W"), ord("w")]

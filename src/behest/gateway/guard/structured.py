@@ -125,8 +125,9 @@ def _url_starts(text: str) -> Iterator[int]:
     for at in literal_starts(text, "://"):
         yield from (at - 4, at - 5)
     tld_dots = []
+    www = "www" in text.lower()  # only "w" and "W" have a lower case holding "w"
     for at in literal_starts(text, "."):
-        if at < 3 or text[at - 3 : at].lower() == "www":
+        if at < 3 or (www and text[at - 3 : at].lower() == "www"):
             yield at - 3
         if text[at + 1 : at + 2] in _TLD_FIRST and _TLD_DOT.match(text, at):
             tld_dots.append(at)
