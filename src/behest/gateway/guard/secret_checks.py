@@ -5,6 +5,8 @@ identifiers, UUIDs and host names assigned to key-like names."""
 from __future__ import annotations
 
 import base64
+import binascii
+import json
 import re
 import zlib
 
@@ -15,10 +17,43 @@ _EXAMPLE_WORDS = re.compile(
     r"|insert|replace|<[^>]*>|\*{4}|\.{4}"
 )
 _RUN = re.compile(r"(.)\1{5}")  # one character six times over
-_SEQUENCES = ("0123456", "1234567", "2345678", "3456789", "abcdefg", "bcdefgh", "ABCDEFG",
-              "9876543", "qwerty")  # fmt: skip
+_SEQUENCES = ("qwerty", "asdfgh")  # keyboard rows; runs of the alphabet are found by _run_of_six
+_ENDINGS = re.compile(r"(?i)here$|\.{3}|\.\.$|\u2026")  # "…TokenHere", truncated "eyJhbG..."
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
-_HOST = re.compile(r"(?:[A-Za-z][\w-]*\.)+[A-Za-z]{2,}(?::\d+)?(?:/\S*)?")
+_HOST = re.compile(r"(?:[A-Za-z0-9][\w-]*\.)+[A-Za-z]{2,}(?::\d+)?(?:/\S*)?")
+_PATH = re.compile(r"(?:~|\.{1,2})?/[\w./-]+|[\w.-]*/[\w./-]*\.[A-Za-z][A-Za-z0-9]{0,4}")
+# a member or a dotted name: XSalsa20.key_length, jetbrains.mps.v8_elimination
+_DOTTED = re.compile(r"(?!eyJ)[A-Za-z_]\w{0,31}(?:\.[A-Za-z_]\w{0,31})+")
+_CONSTANT = re.compile(r"[A-Z][A-Z]*\d?[A-Z]*(?:[_-][A-Z][A-Z]*\d?[A-Z]*)+")  # K8S_CRED, API-KEY
+
+
+def _word_set(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
+_SECRET_WORDS = _word_set(
+    "key keys apikey apikeys secret secrets token tokens password passwords passwd pwd pass pw "
+    "passphrase auth credential credentials creds login crumb unseal pat privatekey accesskey "
+    "secretkey authkey accesstoken authtoken apitoken refreshtoken authorization bearer "
+    "passwort"
+)
+# one-word names in capitals or lower case: PGPASSWORD, mysqlpwd, SECRETKEY, APPTOKEN
+_SECRET_ENDINGS = ("password", "passwd", "pwd", "secret", "secrets", "apikey", "accesskey",
+                   "secretkey", "privatekey", "token", "tokens")  # fmt: skip
+# words after the secret word that make the whole name something else (key_name, tokenUrl)
+_AFTER = _word_set(
+    "name names id ids size length len file path dir type types url uri endpoint version hash "
+    "count field label prefix header variable var pressed format index ref env vault location "
+    "provider policy mode usage rotation expiry expires expiration ttl store "
+    "selector event events schema"
+)
+# words before it that make it a key of another kind (public_key, cache_key, csrf_token)
+_BEFORE = _word_set(
+    "public pub publishable csrf xsrf primary foreign sort partition cache schema bucket "
+    "lookup idempotency"
+)
+_WORD_SPLIT = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
+
 _WORDS = re.compile(r"(?:[A-Z]?[a-z]{2,})+|(?:[a-z]{2,}_)+[a-z]{2,}")
 _DOC_JWT_CLAIMS = ('"sub":"1234567890"', '"name":"John Doe"')
 
@@ -40,13 +75,97 @@ def checksum_ok(token: str) -> bool:
 
 def looks_like_example(value: str) -> bool:
     """Placeholders, documentation examples and fixtures: ``AKIAIOSFODNN7EXAMPLE``,
-    ``sk-xxxxxxxx``, ``your-key-here``, ``1234567…``, one character over and over."""
+    ``sk-xxxxxxxx``, ``your-key-here``, ``…TokenHere``, truncated ``ops_eyJzaW...``,
+    ``1234567…`` or ``klmnopq`` (a run of the alphabet), one character over and over."""
     return bool(
         _EXAMPLE_WORDS.search(value)
         or _RUN.search(value)
-        or any(seq in value for seq in _SEQUENCES)
+        or _ENDINGS.search(value)
+        or any(seq in value.lower() for seq in _SEQUENCES)
+        or _run_of_six(value)
         or _documentation_jwt(value)
     )
+
+
+def _runs(alphabet: str) -> list[str]:
+    return [alphabet[i : i + 6] for i in range(len(alphabet) - 5)]
+
+
+_ALPHABET_RUNS = re.compile(
+    "|".join(
+        _runs("abcdefghijklmnopqrstuvwxyz")
+        + _runs("zyxwvutsrqponmlkjihgfedcba")
+        + _runs("0123456789")
+        + _runs("9876543210")
+    )
+)
+
+
+def _run_of_six(value: str) -> bool:
+    """Six letters or digits in a row that go up or down by one (``456789``, ``KLMNOP``): a
+    random key holds one about once in a billion positions, a hand-made example often."""
+    return _ALPHABET_RUNS.search(value.lower()) is not None
+
+
+def _random_part(part: str) -> bool:
+    """A dotted value's part that is a key, not a name (``Z4bTMtngfLeQ18AqVoBBkUAOD1``)."""
+    return len(part) >= 12 and bool(re.search(r"\d", part)) and part.lower() != part != part.upper()
+
+
+def name_words(name: str) -> list[str]:
+    """``serviceAccountToken`` -> ``["service", "account", "token"]``."""
+    return [w.lower() for w in _WORD_SPLIT.findall(name)]
+
+
+def secret_name(name: str) -> bool:
+    """Whether an identifier names a credential: one of its words is a secret word
+    (``api_key``, ``OP_SERVICE_ACCOUNT_TOKEN``; not ``keyword``, ``monkeys``, ``keytab``),
+    no word after the last one turns it into something else (``key_name``, ``token_url``,
+    ``credentialsId``), and no word before says another kind of key (``public_key``,
+    ``cache_key``, ``csrf-token``)."""
+    words = name_words(name)
+    hits = [i for i, word in enumerate(words) if _secret_word(word)]
+    if not hits:
+        return False
+    last = hits[-1]
+    return _AFTER.isdisjoint(words[last + 1 :]) and _BEFORE.isdisjoint(words[:last])
+
+
+def _secret_word(word: str) -> bool:
+    if word in _SECRET_WORDS:
+        return True
+    return word.endswith(_SECRET_ENDINGS) and not word.endswith("webtoken")  # jsonwebtoken
+
+
+def structure_ok(token: str) -> bool:
+    """Offline checks of a provider token's published structure; tokens of shapes not
+    checked here pass (``True``).
+
+    - Slack ``xox?-``: a team number of 8+ digits first, or a one-digit version and a long
+      body (``xoxe-1-…``); ``xoxb-12345-abcd234`` is neither.
+    - AWS key ids: the 16 characters after the prefix are base32 (``A-Z2-7``).
+    - JWTs: the header decodes to a JSON object naming its ``alg``.
+    - PEM private keys: a body of at least 16 base64 characters (not "anything").
+    - A prefixed token whose body is words alone (``hf_requiredCharacteristicTypes…``)."""
+    if token.startswith("xox"):
+        return bool(re.match(r"xox[a-z]-(?:\d{8,}-|\d-[A-Za-z0-9]{20,})", token))
+    if re.fullmatch(r"A[A-Z]{3}[A-Z0-9]{16}", token):
+        return bool(re.fullmatch(r"[A-Z2-7]{16}", token[4:]))
+    if token.startswith("eyJ"):
+        return _jwt_header_ok(token.split(".", 1)[0])
+    if token.startswith("-----BEGIN"):
+        body = re.sub(r"-----[A-Z ]+-----|[A-Za-z-]+: .*|\s", "", token)
+        return len(re.sub(r"[^A-Za-z0-9+/=]", "", body)) >= 16
+    body = re.split(r"[_-]", token, maxsplit=1)[-1]
+    return not (len(body) >= 20 and _WORDS.fullmatch(body) and not re.search(r"\d", body))
+
+
+def _jwt_header_ok(segment: str) -> bool:
+    try:
+        header = json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
+    except (ValueError, binascii.Error):
+        return False
+    return isinstance(header, dict) and "alg" in header
 
 
 def _documentation_jwt(value: str) -> bool:
@@ -71,4 +190,16 @@ def not_a_credential(value: str, name: str) -> bool:
         return True
     if ("://" in value and "@" not in value) or _HOST.fullmatch(value):
         return True
+    if _PATH.fullmatch(value) and "+" not in value and "=" not in value:
+        return True  # a file: /tmp/app.keytab, env/cert.p12
+    if (_DOTTED.fullmatch(value) and not any(map(_random_part, value.split(".")))) or (
+        _CONSTANT.fullmatch(value)
+    ):
+        return True  # a reference to a member or a constant, not a literal
+    if (
+        secret_name(value)
+        and _secret_word(name_words(value)[-1])
+        and re.fullmatch(r"[A-Za-z][A-Za-z0-9]*(?:[_.-][A-Za-z0-9]+)+", value)
+    ):
+        return True  # another variable's name: chain_Anvil2_Key, DYNATRACE_API_KEY
     return bool(_WORDS.fullmatch(value)) and not any(c.isdigit() for c in value)

@@ -13,7 +13,13 @@ from collections import Counter
 from collections.abc import Iterator
 
 from behest.gateway.guard.findings import Finding, resolve_overlaps
-from behest.gateway.guard.secret_checks import checksum_ok, looks_like_example, not_a_credential
+from behest.gateway.guard.secret_checks import (
+    checksum_ok,
+    looks_like_example,
+    not_a_credential,
+    secret_name,
+    structure_ok,
+)
 
 _B = r"(?<![A-Za-z0-9_-])"  # token start
 _E = r"(?![A-Za-z0-9_-])"  # token end
@@ -68,6 +74,11 @@ _KNOWN_STARTS: tuple[tuple[str, tuple[int, ...]], ...] = (
     ("_live_", (2,)), ("_test_", (2,)), ("_v1_", (3,)), ("-us", (32,)),
     ("://", tuple(range(2, 22))),
 )  # fmt: skip
+# prefixes that end in a separator name one provider's token: a value that starts with one
+# but does not have that token's shape is no such token (and no other credential either)
+_SEPARATED_PREFIXES = tuple(
+    lit for lit, offsets in _KNOWN_STARTS if offsets == (0,) and len(lit) >= 4 and lit[-1] in "_-."
+)
 _KUBEADM_TRIGGERS = ("kubeadm", "token")  # the lookahead of the kubeadm token pattern
 _NAME = (
     r"(?:api[_-]?key|apikey|secret|token|passw(?:or)?d|passwd|pwd|pass|auth|credential|"
@@ -94,7 +105,7 @@ _PROSE_PASSWORD = re.compile(
 )
 _CLI_PASSWORD = re.compile(r"(?:^|\s)-(?:p|P|-password)[\s=]+(?P<v>[^\s'\"-][^\s'\"]{3,})")
 _PLACEHOLDER_VALUE = re.compile(
-    r"(?i)^(?:\$\{?[\w.:-]+\}?(?:/\S*)?|\$\(.*\)|%[\w]+%|<[^>]*>|\{\{.*\}\}|env\(.*|process\.env.*|os\.environ.*"
+    r"(?i)^(?:\$\{?[\w.:-]+\}?(?:/\S*)?|\$\{\{.*\}\}|\$\(.*\)|%[\w]+%|<[^>]*>|\{\{.*\}\}|env\(.*|process\.env.*|os\.environ.*"
     r"|your[_-]?\w*|env\.\S*|x{4,}.*|\*{3,}|.*(?:here|example|placeholder|changeme|dummy|"
     r"sample|redacted|xxxx|todo|null|none|true|false|undefined).*)$"
 )
@@ -155,6 +166,8 @@ def _assigned(text: str, lowered: str) -> list[Finding]:
         separator = text[name.end() : m.start(group)]
         if not re.search(r"[:=,>]", separator) and len(value) < 16:
             continue
+        if _not_this_value(text, name, value, separator, quoted=group == "q"):
+            continue
         if (
             looks_like_example(value)
             or _example_context(text, name.start())
@@ -165,9 +178,45 @@ def _assigned(text: str, lowered: str) -> list[Finding]:
             found.append(Finding(m.start(group), m.end(group), "SECRET", 0.7))
     for m in _BEARER.finditer(text) if _may_hold_bearer(text, lowered) else ():
         group = "v" if m.group("v") is not None else "u"
+        if _PLACEHOLDER_VALUE.match(m.group(group).strip("\"'")):
+            continue
         if _random_looking(m.group(group)) and not looks_like_example(m.group(group)):
             found.append(Finding(m.start(group), m.end(group), "SECRET", 0.7))
     return found
+
+
+def _not_this_value(
+    text: str, name: re.Match[str], value: str, separator: str, *, quoted: bool
+) -> bool:
+    """Whether the value after a key-like name is plainly no credential of that name: the
+    value is empty (the next line), the name names something else (``key_name``,
+    ``public_key``, ``monkeys``), the value repeats the name, is the next ``key=value``
+    pair, or has a provider's prefix or shape but not its structure."""
+    identifier = _identifier(text, name.start(), name.end())
+    if "\n" in separator or not secret_name(identifier) or _alnum(value) in _alnum(identifier):
+        return True
+    if not quoted and re.match(r"[A-Za-z_][\w.-]*=[^=]", value):
+        return True
+    if (known := _KNOWN.fullmatch(value)) is not None:
+        return not _verified(known)  # a provider's shape with a wrong structure or checksum
+    return value.startswith(_SEPARATED_PREFIXES)  # a provider's prefix, a body of another shape
+
+
+_IDENTIFIER_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
+_IDENTIFIER_TAIL = re.compile(r"[A-Za-z0-9_.-]*")
+_NOT_ALNUM = re.compile(r"[\W_]+")
+
+
+def _identifier(text: str, start: int, end: int) -> str:
+    """The whole name a ``_NAME`` match is part of (``passwordVariable``, ``monkeys-audio``)."""
+    while start > 0 and text[start - 1] in _IDENTIFIER_CHARS:
+        start -= 1
+    tail = _IDENTIFIER_TAIL.match(text, end)  # matches the empty string at worst
+    return text[start : tail.end() if tail else end]
+
+
+def _alnum(value: str) -> str:
+    return _NOT_ALNUM.sub("", value.lower())
 
 
 _EXAMPLE_CONTEXT = re.compile(r"(?i)example|dummy|fake|mock|sample|placeholder")
@@ -249,9 +298,11 @@ def _finds(text: str, literal: str) -> Iterator[int]:
 def _verified(m: re.Match[str]) -> bool:
     """A provider-shaped match that its checksum confirms and that is no documented example."""
     value = m.group()
+    if m.string.startswith(("###", "***", "...", "\u2022\u2022\u2022", "\u2026"), m.end()):
+        return False  # the rest is masked or cut off: a redacted example
     if value.startswith(("-----BEGIN", "LS0tLS1CRUdJTi", "$")):
-        return True
-    return checksum_ok(value) and not looks_like_example(value)
+        return structure_ok(value)
+    return checksum_ok(value) and structure_ok(value) and not looks_like_example(value)
 
 
 # credentials in places the name = value rules do not reach: (trigger literal, pattern)
