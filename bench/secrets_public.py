@@ -4,7 +4,8 @@ validates itself against literal true-positive (``tps``) and false-positive (``f
 example strings, written by its maintainers from real leaks, provider documentation and
 reported false alarms.
 
-    .venv/bin/python bench/secrets_public.py --gitleaks GIT_DIR [--show-errors 20]
+    .venv/bin/python bench/secrets_public.py --gitleaks GIT_DIR [--detect-secrets GIT_DIR]
+        [--show-errors 20]
 
 ``GIT_DIR`` is a clone's ``.git`` or a bare mirror of gitleaks/gitleaks; files are read at
 ``COMMIT``. Only examples written out in full are taken: an item built by a generator
@@ -14,11 +15,19 @@ Texts that also occur in ``secrets_dev.jsonl`` are left out. A gitleaks false po
 one for *that* rule (a look-alike: placeholder, identifier, hash, wrong length or prefix);
 the tally is split into rule families (the rule file's name) grouped as ``generic``
 (``generic.go``: names like ``api_key =`` without a provider) and ``provider`` (the rest).
+
+``--detect-secrets``: a git directory of Yelp/detect-secrets (Apache-2.0), read at
+``DS_COMMIT``; adds the lines of its plugin tests (``tests/plugins/*_test.py``) that a
+``pytest.mark.parametrize`` list gives as literals with a boolean "should flag" (read with
+``ast.literal_eval``, nothing is run). Its labels say whether *the plugin's pattern* should
+match, so many of its positives are shapes filled with ``x`` or ``Z`` that a detector of real
+credentials leaves alone; the public-IP plugin's lines (not secrets) are left out.
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
 import json
 import re
 import subprocess
@@ -30,6 +39,8 @@ from behest.gateway.guard.secrets import detect_secrets
 
 COMMIT = "b58d3f102cf3a2c84cb7f923d05c25c9b1aed84b"
 RULES = "cmd/generate/config/rules"
+DS_COMMIT = "5e141933554a0b74e7341841f318be21e895339c"
+DS_TESTS = "tests/plugins"
 DEV = Path(__file__).resolve().parents[1] / ".." / "shared" / "evaldata" / "secrets_dev.jsonl"
 
 _TOKEN = re.compile(
@@ -162,22 +173,58 @@ def corpus(git_dir: Path) -> Iterator[tuple[str, str, int, str]]:
             yield family, name, label, text
 
 
+def parametrized_lines(source: str) -> Iterator[tuple[int, str]]:
+    """``(label, line)`` of each literal ``(line, …, should_flag, …)`` parametrize case."""
+    for node in ast.walk(ast.parse(source)):
+        if not (
+            isinstance(node, ast.Call)
+            and getattr(node.func, "attr", "") == "parametrize"
+            and len(node.args) >= 2
+            and isinstance(node.args[1], ast.List)
+        ):
+            continue
+        for case in node.args[1].elts:
+            try:
+                value = ast.literal_eval(case)
+            except ValueError:
+                continue
+            if isinstance(value, tuple) and value and isinstance(value[0], str):
+                flags = [x for x in value[1:] if isinstance(x, bool)]
+                if flags:
+                    yield int(flags[0]), value[0]
+
+
+def detect_secrets_corpus(git_dir: Path) -> Iterator[tuple[str, str, int, str]]:
+    names = git(git_dir, "ls-tree", "--name-only", f"{DS_COMMIT}:{DS_TESTS}").split()
+    seen: set[str] = set()
+    for name in sorted(n for n in names if n.endswith("_test.py") and n != "ip_public_test.py"):
+        for label, text in parametrized_lines(
+            git(git_dir, "show", f"{DS_COMMIT}:{DS_TESTS}/{name}")
+        ):
+            if text.strip() and text not in seen:
+                seen.add(text)
+                yield "detect-secrets", name, label, text
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--gitleaks", type=Path, required=True)
+    parser.add_argument("--detect-secrets", type=Path)
     parser.add_argument("--show-errors", type=int, default=0)
     args = parser.parse_args()
     tally: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # n, flagged
     errors: list[tuple[str, int, str]] = []
-    for family, name, label, text in corpus(args.gitleaks):
+    ds = detect_secrets_corpus(args.detect_secrets) if args.detect_secrets else iter(())
+    for family, name, label, text in [*corpus(args.gitleaks), *ds]:
         flagged = bool(detect_secrets(text))
         kind = "positives" if label else "look-alikes"
-        for key in (f"{family} {kind}", f"all {kind}"):
+        gitleaks = family != "detect-secrets"
+        for key in (f"{family} {kind}", f"all {kind}")[: 2 if gitleaks else 1]:
             tally[key][0] += 1
             tally[key][1] += flagged
         if flagged != bool(label):
             errors.append((name, label, text))
-    print("| gitleaks examples | n | flagged | measure |\n| --- | ---: | ---: | --- |")
+    print("| examples | n | flagged | measure |\n| --- | ---: | ---: | --- |")
     for key, (n, hit) in sorted(tally.items()):
         measure = f"recall {hit / n:.3f}" if "positives" in key else f"FPR {hit / n:.3f}"
         print(f"| {key} | {n} | {hit} | {measure} |")

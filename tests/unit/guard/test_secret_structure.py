@@ -116,7 +116,7 @@ def test_secret_names(name: str) -> None:
     "name",
     ["keyword", "monkeys-audio", "key_name", "credentialsId", "public_key", "publicToken",
      "csrf-token", "KEYTAB_FILE", "app.keystore.file", "io.jsonwebtoken", "access_token_url",
-     "KeySize", "bucket_key", "LLM_SECRET_NAME"],
+     "KeySize", "bucket_key", "LLM_SECRET_NAME", "page_token", "nextToken"],
 )  # fmt: skip
 def test_names_of_other_things(name: str) -> None:
     assert not secret_name(name)
@@ -169,3 +169,11 @@ def test_assignments_that_are_no_credential(text: str) -> None:
 )
 def test_assignments_still_flagged(text: str) -> None:
     assert detect_secrets(text), text
+
+
+def test_stripe_publishable_keys_are_public() -> None:
+    body = "j5krY8XTgIcDaHDb3YrsAfCl"
+    assert detect_secrets(f"Stripe(pk_live_{body})") == []
+    assert detect_secrets(f"Stripe(pk_test_{body})") == []
+    assert detect_secrets(f"key sk_test_{body}")  # a test-mode secret key is still a key
+    assert detect_secrets(f"key rk_live_{body}")

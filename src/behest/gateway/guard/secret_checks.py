@@ -50,7 +50,7 @@ _AFTER = _word_set(
 # words before it that make it a key of another kind (public_key, cache_key, csrf_token)
 _BEFORE = _word_set(
     "public pub publishable csrf xsrf primary foreign sort partition cache schema bucket "
-    "lookup idempotency"
+    "lookup idempotency page next continuation pagination sync correlation trace"
 )
 _WORD_SPLIT = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 

@@ -34,7 +34,7 @@ _KNOWN = re.compile(
             rf"{_B}gl(?:pat|ptt|dt|rt|cbt|soat|ft|imt|agent)-[A-Za-z0-9_-]{{20,}}{_E}",
             rf"{_B}xox[abposre]-[A-Za-z0-9-]{{10,}}{_E}|{_B}xapp-\d-?[A-Za-z0-9/-]{{10,}}",
             r"https://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9/_-]{20,}",
-            rf"{_B}(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{{16,}}{_E}",
+            rf"{_B}(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{{16,}}{_E}",  # pk_: publishable, public by design
             rf"{_B}AIza[0-9A-Za-z_-]{{35}}{_E}|{_B}ya29\.[0-9A-Za-z_-]{{20,}}",
             rf"{_B}GOCSPX-[A-Za-z0-9_-]{{20,}}{_E}",
             rf"{_B}hf_[A-Za-z0-9]{{30,}}{_E}|{_B}dckr_pat_[A-Za-z0-9_-]{{20,}}{_E}",
