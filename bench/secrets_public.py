@@ -16,6 +16,11 @@ one for *that* rule (a look-alike: placeholder, identifier, hash, wrong length o
 the tally is split into rule families (the rule file's name) grouped as ``generic``
 (``generic.go``: names like ``api_key =`` without a provider) and ``provider`` (the rest).
 
+``--source-tree DIR``: adds the findings in a source tree where names like ``api_key`` and
+``token`` abound but credentials should not (``.py``, ``.md``, ``.toml``, ``.yaml``,
+``.json`` files outside ``tests/``, ``.venv`` and ``node_modules``, each read whole); for this
+project's own tree, ``--source-tree .``.
+
 ``--detect-secrets``: a git directory of Yelp/detect-secrets (Apache-2.0), read at
 ``DS_COMMIT``; adds the lines of its plugin tests (``tests/plugins/*_test.py``) that a
 ``pytest.mark.parametrize`` list gives as literals with a boolean "should flag" (read with
@@ -206,10 +211,21 @@ def detect_secrets_corpus(git_dir: Path) -> Iterator[tuple[str, str, int, str]]:
                 yield "detect-secrets", name, label, text
 
 
+def source_files(root: Path) -> Iterator[tuple[Path, str]]:
+    skip = {"tests", ".venv", "node_modules", ".git"}
+    for path in sorted(root.rglob("*")):
+        rel = path.relative_to(root)
+        if path.suffix in (".py", ".md", ".toml", ".yaml", ".yml", ".json") and skip.isdisjoint(
+            rel.parts
+        ):
+            yield rel, path.read_text(errors="replace")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--gitleaks", type=Path, required=True)
     parser.add_argument("--detect-secrets", type=Path)
+    parser.add_argument("--source-tree", type=Path)
     parser.add_argument("--show-errors", type=int, default=0)
     args = parser.parse_args()
     tally: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # n, flagged
@@ -228,6 +244,16 @@ def main() -> None:
     for key, (n, hit) in sorted(tally.items()):
         measure = f"recall {hit / n:.3f}" if "positives" in key else f"FPR {hit / n:.3f}"
         print(f"| {key} | {n} | {hit} | {measure} |")
+    if args.source_tree:
+        found = [
+            (rel, text[f.start : f.end])
+            for rel, text in source_files(args.source_tree)
+            for f in detect_secrets(text)
+        ]
+        files = sum(1 for _ in source_files(args.source_tree))
+        print(f"\nsource tree {args.source_tree}: {len(found)} findings in {files} files")
+        for rel, value in found[: args.show_errors]:
+            print(f"  {rel}: {value[:60]!r}")
     for name, label, text in errors[: args.show_errors]:
         kind = "missed" if label else "false alarm"
         print(f"{kind:11} {name:24} {text[:160]!r}")

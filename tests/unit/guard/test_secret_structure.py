@@ -177,3 +177,35 @@ def test_stripe_publishable_keys_are_public() -> None:
     assert detect_secrets(f"Stripe(pk_test_{body})") == []
     assert detect_secrets(f"key sk_test_{body}")  # a test-mode secret key is still a key
     assert detect_secrets(f"key rk_live_{body}")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "def add(plan: Plan, keys: KeySpace, subject: AdmissionSubject) -> None:",
+        '_ALLOW_HEADERS = "Authorization, Content-Type, X-Session-Id"',
+        "await adjust(admission, -admission.tokens, -admission.nanos_total)",
+        "    key = _admin_key(request)",
+        "    client = Client(api_key=token.access_token, default_headers=headers)",
+        "def public_raw_b64(key: Ed25519PublicKey) -> str:",
+        "def sign(key: _ScanKey) -> str:",
+        'auth_style = "x-goog-api-key"',
+        '"api_key": "sk-bench-upstream-service"',
+        'master = "sk-bench-litellm-master"',
+        "tsc -p tsconfig.esm.json && tsc -p tsconfig.cjs.json",
+    ],
+)
+def test_code_that_only_names_credentials(text: str) -> None:
+    assert detect_secrets(text) == [], text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'System.setProperty("API_TOKEN", "Qz7rKp2WmX9vTb4Lc8NyD3sH")',  # a quoted name, a comma
+        "PrivateKey = AsaFot43bfs1fEWjvtty+rGcjh3rP1H6sug1l3u19ix=",  # base64 ends in "="
+        "mysql -u root -p S3cr3tPassw0rd db",
+    ],
+)
+def test_credentials_next_to_those_shapes(text: str) -> None:
+    assert detect_secrets(text), text

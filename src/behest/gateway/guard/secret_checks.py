@@ -52,6 +52,7 @@ _BEFORE = _word_set(
     "public pub publishable csrf xsrf primary foreign sort partition cache schema bucket "
     "lookup idempotency page next continuation pagination sync correlation trace"
 )
+_KEBAB_WORDS = re.compile(r"[a-z]+(?:-[a-z]{2,})+")
 _WORD_SPLIT = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 
 _WORDS = re.compile(r"(?:[A-Z]?[a-z]{2,})+|(?:[a-z]{2,}_)+[a-z]{2,}")
@@ -146,7 +147,8 @@ def structure_ok(token: str) -> bool:
     - AWS key ids: the 16 characters after the prefix are base32 (``A-Z2-7``).
     - JWTs: the header decodes to a JSON object naming its ``alg``.
     - PEM private keys: a body of at least 16 base64 characters (not "anything").
-    - A prefixed token whose body is words alone (``hf_requiredCharacteristicTypes…``)."""
+    - A prefixed token whose body is words alone (``hf_requiredCharacteristicTypes…``,
+      ``sk-bench-litellm-master``)."""
     if token.startswith("xox"):
         return bool(re.match(r"xox[a-z]-(?:\d{8,}-|\d-[A-Za-z0-9]{20,})", token))
     if re.fullmatch(r"A[A-Z]{3}[A-Z0-9]{16}", token):
@@ -157,7 +159,8 @@ def structure_ok(token: str) -> bool:
         body = re.sub(r"-----[A-Z ]+-----|[A-Za-z-]+: .*|\s", "", token)
         return len(re.sub(r"[^A-Za-z0-9+/=]", "", body)) >= 16
     body = re.split(r"[_-]", token, maxsplit=1)[-1]
-    return not (len(body) >= 20 and _WORDS.fullmatch(body) and not re.search(r"\d", body))
+    words = _WORDS.fullmatch(body) or _KEBAB_WORDS.fullmatch(body)
+    return not (len(body) >= 20 and words and not re.search(r"\d", body))
 
 
 def _jwt_header_ok(segment: str) -> bool:
@@ -196,10 +199,22 @@ def not_a_credential(value: str, name: str) -> bool:
         _CONSTANT.fullmatch(value)
     ):
         return True  # a reference to a member or a constant, not a literal
-    if (
-        secret_name(value)
-        and _secret_word(name_words(value)[-1])
-        and re.fullmatch(r"[A-Za-z][A-Za-z0-9]*(?:[_.-][A-Za-z0-9]+)+", value)
-    ):
-        return True  # another variable's name: chain_Anvil2_Key, DYNATRACE_API_KEY
-    return bool(_WORDS.fullmatch(value)) and not any(c.isdigit() for c in value)
+    if _variable_name(value):
+        return True  # another variable's or a type's name: chain_Anvil2_Key, Ed25519PrivateKey
+    if _KEBAB_WORDS.fullmatch(value):
+        return True  # words joined by dashes: sk-bench-upstream, my-bot-token
+    bare = value.lstrip("_")
+    return bool(_WORDS.fullmatch(bare)) and not any(c.isdigit() for c in bare)  # _ScanKey
+
+
+def _variable_name(value: str) -> bool:
+    """A name ending in a secret word, made of words (no one-letter pieces): the value is
+    another variable (``DYNATRACE_API_KEY``) or a type (``Ed25519PrivateKey``)."""
+    if not re.fullmatch(r"_?[A-Za-z][A-Za-z0-9]*(?:[_.-][A-Za-z0-9]+)*", value):
+        return False
+    words = name_words(value)
+    return (
+        len(words) >= 2
+        and _secret_word(words[-1])
+        and all(len(word) >= 2 for word in words if not word.isdigit())
+    )

@@ -103,6 +103,7 @@ _BEARER = re.compile(
 _PROSE_PASSWORD = re.compile(
     r"(?i)\bpassword\b(?: for (?:the )?(?:user|account|login) [\"']?[\w.@-]+[\"']?)? (?:is|was|should be) [\"'](?P<v>[^\"'\s]{3,64})[\"']"
 )
+_FILE_NAME = re.compile(r"[\w.-]*/?[\w-]+\.(?:json|ya?ml|toml|ini|cfg|conf|txt|py|js|ts|xml)")
 _CLI_PASSWORD = re.compile(r"(?:^|\s)-(?:p|P|-password)[\s=]+(?P<v>[^\s'\"-][^\s'\"]{3,})")
 _PLACEHOLDER_VALUE = re.compile(
     r"(?i)^(?:\$\{?[\w.:-]+\}?(?:/\S*)?|\$\{\{.*\}\}|\$\(.*\)|%[\w]+%|<[^>]*>|\{\{.*\}\}|env\(.*|process\.env.*|os\.environ.*"
@@ -166,7 +167,7 @@ def _assigned(text: str, lowered: str) -> list[Finding]:
         separator = text[name.end() : m.start(group)]
         if not re.search(r"[:=,>]", separator) and len(value) < 16:
             continue
-        if _not_this_value(text, name, value, separator, quoted=group == "q"):
+        if _not_this_value(text, name, m, group):
             continue
         if (
             looks_like_example(value)
@@ -185,21 +186,34 @@ def _assigned(text: str, lowered: str) -> list[Finding]:
     return found
 
 
-def _not_this_value(
-    text: str, name: re.Match[str], value: str, separator: str, *, quoted: bool
-) -> bool:
+def _not_this_value(text: str, name: re.Match[str], value: re.Match[str], group: str) -> bool:
     """Whether the value after a key-like name is plainly no credential of that name: the
     value is empty (the next line), the name names something else (``key_name``,
-    ``public_key``, ``monkeys``), the value repeats the name, is the next ``key=value``
-    pair, or has a provider's prefix or shape but not its structure."""
-    identifier = _identifier(text, name.start(), name.end())
-    if "\n" in separator or not secret_name(identifier) or _alnum(value) in _alnum(identifier):
+    ``public_key``, ``monkeys``), the value repeats the name, is the next ``key=value`` pair,
+    the next key (``subject:``) or a call (``_admin_key(request)``), follows a comma after a
+    name that is not a quoted string (``keys: KeySpace, subject``; ``setProperty("API_KEY",
+    "…")`` is one), or has a provider's prefix or shape but not its structure."""
+    start, end = _identifier(text, name.start(), name.end())
+    identifier, literal = text[start:end], value.group(group)
+    separator = text[min(max(end, name.end()), value.start(group)) : value.start(group)]
+    if "\n" in separator or not secret_name(identifier) or _alnum(literal) in _alnum(identifier):
         return True
-    if not quoted and re.match(r"[A-Za-z_][\w.-]*=[^=]", value):
+    if separator.strip(" \t'\"") == "," and not _quoted(text, start, end):
         return True
-    if (known := _KNOWN.fullmatch(value)) is not None:
+    if group == "b" and (
+        re.match(r"[A-Za-z_][\w.-]*=[^=]", literal)
+        or re.fullmatch(r"[A-Za-z_][A-Za-z_.-]*[:=]", literal)  # no digits: not base64
+        or text.startswith("(", value.end(group))
+    ):
+        return True
+    if (known := _KNOWN.fullmatch(literal)) is not None:
         return not _verified(known)  # a provider's shape with a wrong structure or checksum
-    return value.startswith(_SEPARATED_PREFIXES)  # a provider's prefix, a body of another shape
+    return literal.startswith(_SEPARATED_PREFIXES)  # a provider's prefix, a body of another shape
+
+
+def _quoted(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` is a whole string literal (``"API_KEY"``)."""
+    return start > 0 and end < len(text) and text[start - 1] == text[end] and text[end] in "'\""
 
 
 _IDENTIFIER_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
@@ -207,12 +221,13 @@ _IDENTIFIER_TAIL = re.compile(r"[A-Za-z0-9_.-]*")
 _NOT_ALNUM = re.compile(r"[\W_]+")
 
 
-def _identifier(text: str, start: int, end: int) -> str:
-    """The whole name a ``_NAME`` match is part of (``passwordVariable``, ``monkeys-audio``)."""
+def _identifier(text: str, start: int, end: int) -> tuple[int, int]:
+    """Where the whole name a ``_NAME`` match is part of lies (``passwordVariable``,
+    ``monkeys-audio``)."""
     while start > 0 and text[start - 1] in _IDENTIFIER_CHARS:
         start -= 1
     tail = _IDENTIFIER_TAIL.match(text, end)  # matches the empty string at worst
-    return text[start : tail.end() if tail else end]
+    return start, tail.end() if tail else end
 
 
 def _alnum(value: str) -> str:
@@ -335,6 +350,8 @@ def detect_secrets(text: str) -> list[Finding]:
             found.append(Finding(m.start("v"), m.end("v"), "SECRET", 0.6))
     cli = _CLI_PASSWORD.finditer(text) if "-p" in text or "-P" in text else ()
     for m in cli:
+        if _FILE_NAME.fullmatch(m.group("v").rstrip(",;)`")):
+            continue  # a project or config file (tsc -p tsconfig.json) is no password
         if not _PLACEHOLDER_VALUE.match(m.group("v")) or re.search(r"(?i)psexec", text):
             found.append(Finding(m.start("v"), m.end("v"), "SECRET", 0.6))
     return resolve_overlaps(found)
