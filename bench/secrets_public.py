@@ -5,16 +5,21 @@ example strings, written by its maintainers from real leaks, provider documentat
 reported false alarms.
 
     .venv/bin/python bench/secrets_public.py --gitleaks GIT_DIR [--detect-secrets GIT_DIR]
-        [--show-errors 20]
+        [--source-tree DIR] [--show-errors 20]
 
 ``GIT_DIR`` is a clone's ``.git`` or a bare mirror of gitleaks/gitleaks; files are read at
 ``COMMIT``. Only examples written out in full are taken: an item built by a generator
 (``secrets.NewSecret(...)``) is skipped, and ``utils.GenerateSampleSecret(s)("id", "literal")``
 is taken once, rendered as gitleaks renders its first sample (``id_api_token = "literal"``).
-Texts that also occur in ``secrets_dev.jsonl`` are left out. A gitleaks false positive is
-one for *that* rule (a look-alike: placeholder, identifier, hash, wrong length or prefix);
-the tally is split into rule families (the rule file's name) grouped as ``generic``
-(``generic.go``: names like ``api_key =`` without a provider) and ``provider`` (the rest).
+Texts that also occur in ``secrets_dev.jsonl`` are left out. ``formats``: the ~26 sample
+templates of ``utils.GenerateSampleSecrets`` (INI, JSON, YAML, XML, C#, Go, Java, Kotlin,
+PHP, Python, Makefile, …; read from ``cmd/generate/config/utils/generate.go``) filled with
+four names and five random 32-character secrets each (seeded), all positives.
+
+A gitleaks false positive is one for *that* rule (a look-alike: placeholder, identifier,
+hash, wrong length or prefix); the tally is split into rule families (the rule file's name)
+grouped as ``generic`` (``generic.go``: names like ``api_key =`` without a provider) and
+``provider`` (the rest).
 
 ``--source-tree DIR``: adds the findings in a source tree where names like ``api_key`` and
 ``token`` abound but credentials should not (``.py``, ``.md``, ``.toml``, ``.yaml``,
@@ -34,7 +39,9 @@ from __future__ import annotations
 import argparse
 import ast
 import json
+import random
 import re
+import string
 import subprocess
 from collections import defaultdict
 from collections.abc import Iterator
@@ -211,6 +218,33 @@ def detect_secrets_corpus(git_dir: Path) -> Iterator[tuple[str, str, int, str]]:
                 yield "detect-secrets", name, label, text
 
 
+def formats(git_dir: Path, seed: int = 7) -> Iterator[tuple[str, str, int, str]]:
+    """Each ``GenerateSampleSecrets`` template with a few names and random secrets."""
+    source = git(git_dir, "show", f"{COMMIT}:cmd/generate/config/utils/generate.go")
+    block = source[source.index("samples := map[string]string{") : source.index("replacer :=")]
+    templates = [
+        (kind, value)
+        for line in block.splitlines()
+        if not line.strip().startswith("//")
+        for kind, value in [(k, literal(v)) for k, v in _template(line)]
+        if value
+    ]
+    rng = random.Random(seed)
+    alphabet = string.ascii_letters + string.digits
+    for ident in ("foo", "stripe", "myService", "db"):
+        for _ in range(5):
+            secret = "".join(rng.choice(alphabet) for _ in range(32))
+            for kind, template in templates:
+                text = template.replace("{i}", ident).replace("{I}", ident.upper())
+                yield "formats", kind, 1, text.replace("{s}", secret)
+
+
+def _template(line: str) -> Iterator[tuple[str, list[tuple[str, str]]]]:
+    toks = tokens(line)
+    if len(toks) >= 3 and toks[0][0] == "s" and toks[1] == ("o", ":"):
+        yield toks[0][1], [t for t in toks[2:] if t != ("o", ",")]
+
+
 def source_files(root: Path) -> Iterator[tuple[Path, str]]:
     skip = {"tests", ".venv", "node_modules", ".git"}
     for path in sorted(root.rglob("*")):
@@ -231,10 +265,10 @@ def main() -> None:
     tally: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # n, flagged
     errors: list[tuple[str, int, str]] = []
     ds = detect_secrets_corpus(args.detect_secrets) if args.detect_secrets else iter(())
-    for family, name, label, text in [*corpus(args.gitleaks), *ds]:
+    for family, name, label, text in [*corpus(args.gitleaks), *formats(args.gitleaks), *ds]:
         flagged = bool(detect_secrets(text))
         kind = "positives" if label else "look-alikes"
-        gitleaks = family != "detect-secrets"
+        gitleaks = family not in ("detect-secrets", "formats")
         for key in (f"{family} {kind}", f"all {kind}")[: 2 if gitleaks else 1]:
             tally[key][0] += 1
             tally[key][1] += flagged

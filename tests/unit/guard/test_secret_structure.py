@@ -209,3 +209,19 @@ def test_code_that_only_names_credentials(text: str) -> None:
 )
 def test_credentials_next_to_those_shapes(text: str) -> None:
     assert detect_secrets(text), text
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        'var fooToken string = "{}"',  # Go, with its type
+        "fooToken := `{}`",  # Go raw string
+        '$fooToken .= "{}"',  # PHP
+        'FOO_TOKEN ::= "{}"',  # Make
+        'FOO_TOKEN :::= "{}"',
+        'FOO_TOKEN ?= "{}"',
+    ],
+)
+def test_assignment_forms(template: str) -> None:
+    assert detect_secrets(template.format("Qz7rKp2WmX9vTb4Lc8NyD3sHf6JaG1eU"))
+    assert detect_secrets(template.format("${FOO_TOKEN}")) == []

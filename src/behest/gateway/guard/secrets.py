@@ -92,9 +92,11 @@ _NAME_REACH = 8
 # Characters that case-insensitive matching relates to ASCII letters but ``str.lower`` does
 # not map to one (or changes length): with one of them present, scan the text in full.
 _FOLD_ODDITIES = ("\u0130", "\u0131", "\u017f", "\u212a")
+# separators: = : := => , and Make's ::= :::= ?=, PHP's .=, a Go type (``var t string =``);
+# quotes: ' " and Go's raw `…`
 _VALUE = re.compile(
-    r"[\w.-]{0,40}['\"]?\s*(?::=|=>|[:=]|,|\s)\s*(?:\(?['\"](?P<q>[^'\"\n]{6,200})['\"]"
-    r"|(?P<b>[^\s'\"`,;)(<>{}\[\]]{6,200}))"
+    r"[\w.-]{0,40}['\"]?(?:\s+string(?=\s*=))?\s*(?::{1,3}=|[?.]=|=>|[:=]|,|\s)\s*"
+    r"(?:\(?['\"`](?P<q>[^'\"`\n]{6,200})['\"`]|(?P<b>[^\s'\"`,;)(<>{}\[\]]{6,200}))"
 )
 _BEARER = re.compile(
     r"(?i)\b(?:bearer|token)\s+(?P<v>[A-Za-z0-9._~+/=-]{20,})|\s-u\s+[^\s:]+:(?P<u>\S{8,})"
