@@ -4,9 +4,12 @@ something else than a credential, values that are references, paths or patterned
 from __future__ import annotations
 
 import base64
+import itertools
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from behest.gateway.guard import detect_secrets
 from behest.gateway.guard.secret_checks import (
@@ -225,3 +228,21 @@ def test_credentials_next_to_those_shapes(text: str) -> None:
 def test_assignment_forms(template: str) -> None:
     assert detect_secrets(template.format("Qz7rKp2WmX9vTb4Lc8NyD3sHf6JaG1eU"))
     assert detect_secrets(template.format("${FOO_TOKEN}")) == []
+
+
+def _run_of_six_by_hand(value: str) -> bool:
+    up = down = 1
+    for a, b in itertools.pairwise(value):
+        alnum = a.isascii() and b.isascii() and a.isalnum() and b.isalnum()
+        step = ord(b) - ord(a) if alnum and a.isdigit() == b.isdigit() else 0
+        up = up + 1 if step == 1 else 1
+        down = down + 1 if step == -1 else 1
+        if up >= 6 or down >= 6:
+            return True
+    return False
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet="abcdefghij0123456789zyx-_\0é", max_size=24))
+def test_run_of_six_matches_a_plain_loop(value: str) -> None:
+    assert _run_of_six(value) == _run_of_six_by_hand(value)

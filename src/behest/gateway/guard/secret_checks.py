@@ -6,16 +6,18 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
+import itertools
 import json
 import re
 import zlib
 
 _BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 _CHECKSUMMED = re.compile(r"(?:gh[pousr]|npm)_[A-Za-z0-9]{36}")
-_EXAMPLE_WORDS = re.compile(
-    r"(?i)example|x{4}|fake|dummy|sample|placeholder|redacted|changeme|your[_-]?|_here\b|-here\b"
-    r"|insert|replace|<[^>]*>|\*{4}|\.{4}"
-)
+# looked for in the lower-cased value (``in`` is many times cheaper than one (?i) pattern)
+_EXAMPLE_WORDS = ("example", "xxxx", "fake", "dummy", "sample", "placeholder", "redacted",
+                  "changeme", "your", "insert", "replace", "****", "....")  # fmt: skip
+_EXAMPLE_SHAPES = re.compile(r"[_-]here\b|<[^>]*>")
 _RUN = re.compile(r"(.)\1{5}")  # one character six times over
 _SEQUENCES = ("qwerty", "asdfgh")  # keyboard rows; runs of the alphabet are found by _run_of_six
 _ENDINGS = re.compile(r"(?i)here$|\.{3}|\.\.$|\u2026")  # "…TokenHere", truncated "eyJhbG..."
@@ -52,6 +54,8 @@ _BEFORE = _word_set(
     "public pub publishable csrf xsrf primary foreign sort partition cache schema bucket "
     "lookup idempotency page next continuation pagination sync correlation trace"
 )
+_DIGIT = re.compile(r"\d")
+_IDENTIFIER = re.compile(r"_?[A-Za-z][A-Za-z0-9]*(?:[_.-][A-Za-z0-9]+)*")
 _KEBAB_WORDS = re.compile(r"[a-z]+(?:-[a-z]{2,})+")
 _WORD_SPLIT = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 
@@ -78,39 +82,57 @@ def looks_like_example(value: str) -> bool:
     """Placeholders, documentation examples and fixtures: ``AKIAIOSFODNN7EXAMPLE``,
     ``sk-xxxxxxxx``, ``your-key-here``, ``…TokenHere``, truncated ``ops_eyJzaW...``,
     ``1234567…`` or ``klmnopq`` (a run of the alphabet), one character over and over."""
+    lowered = value.lower()
     return bool(
-        _EXAMPLE_WORDS.search(value)
+        any(word in lowered for word in _EXAMPLE_WORDS)
+        or _EXAMPLE_SHAPES.search(lowered)
         or _RUN.search(value)
         or _ENDINGS.search(value)
-        or any(seq in value.lower() for seq in _SEQUENCES)
-        or _run_of_six(value)
+        or any(seq in lowered for seq in _SEQUENCES)
+        or _run_of_six(lowered)
         or _documentation_jwt(value)
     )
 
 
-def _runs(alphabet: str) -> list[str]:
-    return [alphabet[i : i + 6] for i in range(len(alphabet) - 5)]
+def _steps(step: int) -> bytes:
+    """A ``bytes.translate`` table: each ASCII letter or digit to the one ``step`` after it
+    (``a`` -> ``b``), anything else to NUL, which no lower-cased text byte equals."""
+    table = bytearray(256)
+    for run in ("abcdefghijklmnopqrstuvwxyz", "0123456789"):
+        for a, b in itertools.pairwise(run):
+            if step > 0:
+                table[ord(a)] = ord(b)
+            else:
+                table[ord(b)] = ord(a)
+    return bytes(table)
 
 
-_ALPHABET_RUNS = re.compile(
-    "|".join(
-        _runs("abcdefghijklmnopqrstuvwxyz")
-        + _runs("zyxwvutsrqponmlkjihgfedcba")
-        + _runs("0123456789")
-        + _runs("9876543210")
-    )
-)
+_UP, _DOWN = _steps(1), _steps(-1)
+_FIVE_STEPS = b"\0" * 5
 
 
-def _run_of_six(value: str) -> bool:
-    """Six letters or digits in a row that go up or down by one (``456789``, ``KLMNOP``): a
-    random key holds one about once in a billion positions, a hand-made example often."""
-    return _ALPHABET_RUNS.search(value.lower()) is not None
+def _run_of_six(lowered: str) -> bool:
+    """Six letters or digits in a row that go up or down by one (``456789``, ``klmnop``) in a
+    lower-cased value: a random key holds one about once in a billion positions, a
+    hand-made example often. Byte by byte, ``value[i + 1]`` equals the successor of
+    ``value[i]`` where the XOR of the two shifted strings is NUL; five NULs in a row are a
+    run of six."""
+    raw = lowered.encode("latin-1", "replace").replace(b"\0", b"?")
+    if len(raw) < 6:
+        return False
+    head, tail = raw[:-1], int.from_bytes(raw[1:], "big")
+    for table in (_UP, _DOWN):
+        diff = int.from_bytes(head.translate(table), "big") ^ tail
+        if _FIVE_STEPS in diff.to_bytes(len(head), "big"):
+            return True
+    return False
 
 
 def _random_part(part: str) -> bool:
     """A dotted value's part that is a key, not a name (``Z4bTMtngfLeQ18AqVoBBkUAOD1``)."""
-    return len(part) >= 12 and bool(re.search(r"\d", part)) and part.lower() != part != part.upper()
+    return (
+        len(part) >= 12 and _DIGIT.search(part) is not None and part.lower() != part != part.upper()
+    )
 
 
 def name_words(name: str) -> list[str]:
@@ -118,6 +140,7 @@ def name_words(name: str) -> list[str]:
     return [w.lower() for w in _WORD_SPLIT.findall(name)]
 
 
+@functools.lru_cache(maxsize=4096)  # the same few names come back in every request
 def secret_name(name: str) -> bool:
     """Whether an identifier names a credential: one of its words is a secret word
     (``api_key``, ``OP_SERVICE_ACCOUNT_TOKEN``; not ``keyword``, ``monkeys``, ``keytab``),
@@ -210,7 +233,7 @@ def not_a_credential(value: str, name: str) -> bool:
 def _variable_name(value: str) -> bool:
     """A name ending in a secret word, made of words (no one-letter pieces): the value is
     another variable (``DYNATRACE_API_KEY``) or a type (``Ed25519PrivateKey``)."""
-    if not re.fullmatch(r"_?[A-Za-z][A-Za-z0-9]*(?:[_.-][A-Za-z0-9]+)*", value):
+    if not _IDENTIFIER.fullmatch(value):
         return False
     words = name_words(value)
     return (

@@ -114,6 +114,14 @@ _PLACEHOLDER_VALUE = re.compile(
 )
 
 
+_CHAR_CLASSES = tuple(re.compile(p) for p in (r"[a-z]", r"[A-Z]", r"\d", r"[^A-Za-z0-9]"))
+_HEX_OR_UUID = re.compile(r"[a-f0-9-]+")
+_SEPARATOR_SIGN = re.compile(r"[:=,>]")
+_NEXT_PAIR = re.compile(r"[A-Za-z_][\w.-]*=[^=]")  # the value is the next key=value pair
+_NEXT_KEY = re.compile(r"[A-Za-z_][A-Za-z_.-]*[:=]")  # or the next key (no digits: not base64)
+_PASSWORD_NAME = re.compile(r"(?i)passw|pwd")
+
+
 def shannon_entropy(value: str) -> float:
     counts = Counter(value)
     return -sum(c / len(value) * math.log2(c / len(value)) for c in counts.values())
@@ -122,8 +130,8 @@ def shannon_entropy(value: str) -> float:
 def _random_looking(value: str) -> bool:
     if _PLACEHOLDER_VALUE.match(value) or " " in value.strip():
         return False
-    classes = sum(bool(re.search(p, value)) for p in (r"[a-z]", r"[A-Z]", r"\d", r"[^A-Za-z0-9]"))
-    if len(value) >= 16 and re.fullmatch(r"[a-f0-9-]+", value):
+    classes = sum(p.search(value) is not None for p in _CHAR_CLASSES)
+    if len(value) >= 16 and _HEX_OR_UUID.fullmatch(value):
         return True  # hex keys and UUID-shaped tokens
     return classes >= 2 and shannon_entropy(value) >= (3.0 if len(value) < 20 else 3.5)
 
@@ -167,7 +175,7 @@ def _assigned(text: str, lowered: str) -> list[Finding]:
         group = "q" if m.group("q") is not None else "b"
         value = m.group(group)
         separator = text[name.end() : m.start(group)]
-        if not re.search(r"[:=,>]", separator) and len(value) < 16:
+        if not _SEPARATOR_SIGN.search(separator) and len(value) < 16:
             continue
         if _not_this_value(text, name, m, group):
             continue
@@ -203,8 +211,8 @@ def _not_this_value(text: str, name: re.Match[str], value: re.Match[str], group:
     if separator.strip(" \t'\"") == "," and not _quoted(text, start, end):
         return True
     if group == "b" and (
-        re.match(r"[A-Za-z_][\w.-]*=[^=]", literal)
-        or re.fullmatch(r"[A-Za-z_][A-Za-z_.-]*[:=]", literal)  # no digits: not base64
+        _NEXT_PAIR.match(literal)
+        or _NEXT_KEY.fullmatch(literal)
         or text.startswith("(", value.end(group))
     ):
         return True
@@ -247,7 +255,7 @@ def _example_context(text: str, at: int) -> bool:
 
 def _password_like(assignment: str, value: str) -> bool:
     """A quoted value given to a password field, even a weak one (``password = 'hunter2!'``)."""
-    return bool(re.search(r"(?i)passw|pwd", assignment)) and not _PLACEHOLDER_VALUE.match(value)
+    return bool(_PASSWORD_NAME.search(assignment)) and not _PLACEHOLDER_VALUE.match(value)
 
 
 def _grouped_starts() -> tuple[tuple[str, tuple[str, ...], tuple[int, ...]], ...]:
