@@ -55,7 +55,7 @@ def test_names_and_places() -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        "OPENAI_API_KEY=sk-proj-abcdEFGH1234ijklMNOP5678qrst",
+        "OPENAI_API_KEY=sk-proj-Rq7vK2xW9mTz4LpB8nYc3HdF6sJa",
         "aws AKIAIOSFODNN7EXAMPLF",
         "token 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",
         'api_key = "f3Kz9QpL2mXv8RtY"',
