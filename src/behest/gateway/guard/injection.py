@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from behest.gateway.guard.injection_signals import SIGNALS
 from behest.gateway.guard.learned import shipped_model, top_features
+from behest.gateway.guard.literals import LiteralIndex, Occurrences
 
 OFFSET = 2.25
 DECISIVE = 0.98  # a fast score this high is not worth the learned tier's time
@@ -41,6 +42,7 @@ _IMPERATIVE_LINE = re.compile(
     r"|ignore|remember|make sure|please (?:also )?(?:include|mention|add|reply|respond|answer))\b[^\n.]{10,}"
 )
 _ADDRESSED = ("output_directive", "embedded_request", "encoding_trick", "exfiltration")
+_LITERALS = LiteralIndex([*(a for s in SIGNALS for a in s.anchors), *_DOCUMENT_MARKS, "your"])
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,12 +56,14 @@ def normalise(text: str) -> str:
     return text.lower().replace("\u2019", "'").replace("\u201c", '"').replace("\u201d", '"')
 
 
-def _instruction_in_document(text: str, fired: tuple[str, ...]) -> bool:
+def _instruction_in_document(text: str, found: Occurrences, fired: tuple[str, ...]) -> bool:
     """An instruction aimed at the model inside a pasted e-mail or code document."""
-    if not any(mark in text for mark in _DOCUMENT_MARKS) and not text.startswith(("hi ", "hello ")):
+    if not any(mark in found for mark in _DOCUMENT_MARKS) and not text.startswith(
+        ("hi ", "hello ")
+    ):
         return False
     return any(name in fired for name in _ADDRESSED) or (
-        _IMPERATIVE_LINE.search(text, 80) is not None and "your" in text
+        _IMPERATIVE_LINE.search(text, 80) is not None and "your" in found
     )
 
 
@@ -71,16 +75,17 @@ def _flooded(text: str) -> bool:
 
 def fast_verdict(lowered: str) -> InjectionVerdict:
     """The signal families alone, over a lowered text (``normalise``)."""
+    found = _LITERALS.scan(lowered)
     fired: list[str] = []
     total = 0.0
     for signal in SIGNALS:
-        if signal.fires(lowered):
+        if signal.fires(lowered, found):
             fired.append(signal.name)
             total += signal.weight
     if _flooded(lowered):
         fired.append("token_flood")
         total += _FLOOD_WEIGHT
-    if _instruction_in_document(lowered, tuple(fired)):
+    if _instruction_in_document(lowered, found, tuple(fired)):
         fired.append("instruction_in_document")
         total += _DOCUMENT_WEIGHT
     if total <= 0.0:

@@ -2,10 +2,11 @@
 """The signal families of the injection scorer, as data: name, weight, gate words, pattern.
 
 Patterns run over the lowered text with typographic apostrophes made plain, so they carry
-no IGNORECASE. A signal's pattern never scans the whole text: ``fires`` finds its anchor
-substrings (a C-speed ``str.find``) and matches only in a window around each one, so every
-match of a pattern must contain one of its anchors and fit in ``REACH`` characters. That
-keeps the scorer well under a millisecond on long prompts. Weights are log-odds: positive
+no IGNORECASE. A signal's pattern never scans the whole text: ``fires`` looks up where its
+anchor substrings occur (``literals.Occurrences``, one pass over the text for every anchor
+of every signal) and matches only in a window around each one, so every match of a pattern
+must contain one of its anchors and fit in ``REACH`` characters. That keeps the scorer well
+under a millisecond on long prompts. Weights are log-odds: positive
 for attack phrasing, negative for the phrasing of ordinary requests; ``injection.py`` adds
 them up.
 """
@@ -14,6 +15,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+
+from behest.gateway.guard.literals import Occurrences
 
 _D = re.DOTALL
 _PRIOR = r"(?:previous|prior|above|earlier|preceding|initial|original|old|out of date|all|any|the|your|these|those|system|every|other|my)"
@@ -34,16 +37,19 @@ class Signal:
     anchors: tuple[str, ...]
     pattern: re.Pattern[str]
 
-    def fires(self, text: str) -> bool:
-        """Whether the pattern matches in a window around some occurrence of an anchor."""
+    def fires(self, text: str, found: Occurrences) -> bool:
+        """Whether the pattern matches in a window around some occurrence of an anchor
+        (``found``: the anchors' occurrences in ``text``)."""
+        if found.present.isdisjoint(self.anchors):
+            return False
         search = self.pattern.search
         for anchor in self.anchors:
-            at = text.find(anchor)
+            at = found.find(anchor)
             tries = 0
             while at >= 0 and tries < _MAX_ANCHORS:
                 if search(text, max(0, at - REACH), at + len(anchor) + 2 * REACH):
                     return True
-                at = text.find(anchor, at + REACH)
+                at = found.find(anchor, at + REACH)
                 tries += 1
         return False
 
