@@ -2,7 +2,9 @@
 """Prompt injection and jailbreak scoring over user-controlled text, with reasons.
 
 Each signal family (``injection_signals.SIGNALS``) adds its log-odds weight when it fires;
-phrasing typical of ordinary requests subtracts. An instruction aimed at the model inside a
+phrasing typical of ordinary requests (a role asked for, "my first request is") subtracts,
+but never below the strongest signal that flags alone, so framing an attack as a role-play
+request does not hide it. An instruction aimed at the model inside a
 pasted e-mail or code document adds ``instruction_in_document``. The sum, less a fixed
 offset, goes through the logistic function, so ``0.5`` is the point where the evidence
 balances. A text where no attack signal fires scores ``0.0``. ``score_injection(text)``
@@ -76,21 +78,25 @@ def _flooded(text: str) -> bool:
 def fast_verdict(lowered: str) -> InjectionVerdict:
     """The signal families alone, over a lowered text (``normalise``)."""
     found = _LITERALS.scan(lowered)
-    fired: list[str] = []
-    total = 0.0
-    for signal in SIGNALS:
-        if signal.fires(lowered, found):
-            fired.append(signal.name)
-            total += signal.weight
+    fired = [(signal.name, signal.weight) for signal in SIGNALS if signal.fires(lowered, found)]
     if _flooded(lowered):
-        fired.append("token_flood")
-        total += _FLOOD_WEIGHT
-    if _instruction_in_document(lowered, found, tuple(fired)):
-        fired.append("instruction_in_document")
-        total += _DOCUMENT_WEIGHT
+        fired.append(("token_flood", _FLOOD_WEIGHT))
+    if _instruction_in_document(lowered, found, tuple(name for name, _ in fired)):
+        fired.append(("instruction_in_document", _DOCUMENT_WEIGHT))
+    return verdict_of(fired)
+
+
+def verdict_of(fired: list[tuple[str, float]]) -> InjectionVerdict:
+    """The fast verdict of the fired signals (name, weight): their weights' sum, except
+    that counter-signals never bring it below the strongest signal that flags alone."""
+    names = tuple(name for name, _ in fired)
+    total = sum(weight for _, weight in fired)
+    strongest = max((weight for _, weight in fired), default=0.0)
+    if strongest > OFFSET:
+        total = max(total, strongest)
     if total <= 0.0:
-        return InjectionVerdict(0.0, tuple(fired))
-    return InjectionVerdict(round(1.0 / (1.0 + math.exp(OFFSET - total)), 4), tuple(fired))
+        return InjectionVerdict(0.0, names)
+    return InjectionVerdict(round(1.0 / (1.0 + math.exp(OFFSET - total)), 4), names)
 
 
 def score_injection(text: str) -> InjectionVerdict:

@@ -296,6 +296,12 @@ SIGNALS: tuple[Signal, ...] = (
         r"\bmy first (?:request|sentence|command|question|suggestion|task|prompt|word|line|statement)\b",
     ),
     _signal(
+        "role_request",
+        -2.0,
+        "you to act|you to play|you to take on",
+        r"\bi (?:want|would like|need) you to (?:act (?:as|like)|play the (?:role|part) of|take on the (?:role|persona) of)\b",
+    ),
+    _signal(
         "asks_for_ethics",
         -1.0,
         "ethic|respect|responsib|appropriate|legal",

@@ -2,11 +2,10 @@
 one ``str.find`` each over the whole text, document marks with ``in``, and the learned
 tier's log-odds as one sum over the named features (``w:``, ``b:`` and 4-grams) of a window
 whose white space a regular expression folds. The parts that did not change (patterns,
-weights, the document and flood rules) are the scorer's own."""
+weights, the document and flood rules, how fired weights make a score) are the scorer's own."""
 
 from __future__ import annotations
 
-import math
 import re
 from itertools import pairwise, repeat
 
@@ -42,22 +41,12 @@ def _instruction_in_document(text: str, fired: tuple[str, ...]) -> bool:
 
 
 def fast_verdict(lowered: str) -> current.InjectionVerdict:
-    fired: list[str] = []
-    total = 0.0
-    for signal in SIGNALS:
-        if fires(signal, lowered):
-            fired.append(signal.name)
-            total += signal.weight
+    fired = [(signal.name, signal.weight) for signal in SIGNALS if fires(signal, lowered)]
     if current._flooded(lowered):
-        fired.append("token_flood")
-        total += current._FLOOD_WEIGHT
-    if _instruction_in_document(lowered, tuple(fired)):
-        fired.append("instruction_in_document")
-        total += current._DOCUMENT_WEIGHT
-    if total <= 0.0:
-        return current.InjectionVerdict(0.0, tuple(fired))
-    score = round(1.0 / (1.0 + math.exp(current.OFFSET - total)), 4)
-    return current.InjectionVerdict(score, tuple(fired))
+        fired.append(("token_flood", current._FLOOD_WEIGHT))
+    if _instruction_in_document(lowered, tuple(name for name, _ in fired)):
+        fired.append(("instruction_in_document", current._DOCUMENT_WEIGHT))
+    return current.verdict_of(fired)
 
 
 def text_features(lowered: str) -> set[str]:
