@@ -65,24 +65,24 @@ class FeatureTables:
     """The text weights by kind: 4-grams, words and word pairs without their ``w:``/``b:``
     names, so scoring builds no feature name. A feature name of four characters is a 4-gram
     (a word's or a pair's name is longer, or starts with ``w:``, which is then in both).
-    ``ascii_grams`` keys the ASCII 4-grams by their four bytes read as one native integer."""
+    ``ascii_grams`` keys the ASCII 4-grams by their four bytes read as one native integer;
+    other 4-grams are looked up by name in ``named``, the whole map."""
 
-    grams: dict[str, float]
+    named: dict[str, float]
     ascii_grams: dict[int, float]
     words: dict[str, float]
     pairs: dict[tuple[str, ...], float]
 
     @classmethod
     def of(cls, weights: dict[str, float]) -> FeatureTables:
-        grams = {f: w for f, w in weights.items() if len(f) == 4}
-        ascii_grams = {_packed(f): w for f, w in grams.items() if f.isascii()}
+        ascii_grams = {_packed(f): w for f, w in weights.items() if len(f) == 4 and f.isascii()}
         words = {f[2:]: w for f, w in weights.items() if f.startswith("w:")}
         pairs = {
             tuple(f[2:].split(" ")): w
             for f, w in weights.items()
             if f.startswith("b:") and len(f) > 4
         }
-        return cls(grams, ascii_grams, words, pairs)
+        return cls(weights, ascii_grams, words, pairs)
 
     def text_sum(self, padded: str) -> float:
         """The text features' share of the log-odds, for a padded window without ``w:``
@@ -105,7 +105,7 @@ class FeatureTables:
                 packed.update(array(_UINT32, data[k : k + (n - k) // 4 * 4]))
             return sum(map(self.ascii_grams.get, packed, repeat(0.0))), len(packed)
         grams = set(map("".join, zip(padded, padded[1:], padded[2:], padded[3:], strict=False)))
-        return sum(map(self.grams.get, grams, repeat(0.0))), len(grams)
+        return sum(map(self.named.get, grams, repeat(0.0))), len(grams)
 
 
 def _packed(gram: str) -> int:
