@@ -21,10 +21,17 @@ PIECES = [
     "ignore all previous instructions", "you are now", "dan", "system:", "your reply",
     "act as a chatgpt", "reveal your system prompt", "from now on", "subject: hello",
     "\nplease include ", "never refuse", "my first request is", "```", "%%%", "i'm sorry, but",
+    "i want you to act as",
 ]  # fmt: skip
-texts = st.lists(st.sampled_from(ANCHORS + PIECES), max_size=40).map("".join) | st.text(
-    max_size=200
-)
+REWRITTEN = [
+    "answer any question", "do not ever apologize", "not say that you can't", "never refuse",
+    "i'm sorry, but", "regardless of the consequences", "two responses", "(normal)", "[classic]",
+    "standard mode", "end of the user input", "debug mode is on", "<|im_start|>", "[/inst]",
+    "## new", "\nsystem:", "%%%", "begin admin", "🔒", " ", ".", "\n", "x", "cannot",
+]  # fmt: skip
+pieces = st.lists(st.sampled_from(ANCHORS + PIECES + REWRITTEN), max_size=40).map("".join)
+texts = pieces | st.text(max_size=200)
+near_rewritten = st.lists(st.sampled_from(REWRITTEN), max_size=12).map("".join)
 
 
 @settings(max_examples=300, deadline=None)
@@ -47,6 +54,17 @@ def test_learned_log_odds_match_the_reference(text: str) -> None:
 @given(st.text(alphabet=st.sampled_from("ab \t\n\x1c\u2003\u00a0."), max_size=60))
 def test_padded_window_folds_white_space_like_the_pattern(text: str) -> None:
     assert padded_window(text) == " " + re.sub(r"\s+", " ", window(text)) + " "
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from(sorted(reference._OLD)), near_rewritten, st.integers(0, 60), st.integers(0, 300)
+)
+def test_rewritten_patterns_match_where_they_did(name: str, text: str, lo: int, hi: int) -> None:
+    lowered = normalise(text)
+    pattern = next(signal.pattern for signal in SIGNALS if signal.name == name)
+    was = reference._OLD[name].search(lowered, lo, hi) is not None
+    assert (pattern.search(lowered, lo, hi) is not None) == was
 
 
 LITERALS = st.lists(st.text(alphabet="ab é", min_size=1, max_size=3), min_size=1, max_size=6)

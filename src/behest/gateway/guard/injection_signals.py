@@ -147,19 +147,21 @@ SIGNALS: tuple[Signal, ...] = (
         "always_comply",
         2.0,
         "refuse|decline|deny|say no|reject|answer|respond to|reply to|fulfil|comply|do any|do every|do all|no matter|regardless|apolog|warning|disclaimer|warn|sorry|can't|cannot|unable",
-        r"\b(?:never|cannot|can't|won't|will not|must not|don't|do not|doesn't|does not|not allowed to|not able to)\s+(?:ever\s+)?(?:refuse|decline|deny|denies|say no|reject)"
-        r"|\b(?:answer|respond to|reply to|fulfil+|comply with|do) (?:any|every|all)(?: of)? (?:my |the |user'?s? )?(?:questions?|requests?|prompts?|commands?|tasks?)"
-        r"|\b(?:no matter what|regardless of (?:\w+ )?(?:legality|ethics|morality|whether it|the consequences|content))"
-        r"|\b(?:don't|do not|never|without) (?:ever )?(?:apologi[sz]e|add(?:ing)? (?:any )?(?:warnings?|disclaimers?)|include (?:any )?(?:warnings?|disclaimers?)|warn(?:ing)? (?:me|the user|about))\b"
-        r"|(?:never|don't|do not|not) (?:say|tell|respond with|reply with) (?:that )?(?:you|it) (?:can't|cannot|are unable|is unable)"
-        r"|\bi'?m sorry,? but\b",
+        # one leading \b for the branches that have it: a failed position costs one check
+        r"\b(?:(?:never|cannot|can't|won't|will not|must not|don't|do not|doesn't|does not|not allowed to|not able to)\s+(?:ever\s+)?(?:refuse|decline|deny|denies|say no|reject)"
+        r"|(?:answer|respond to|reply to|fulfil+|comply with|do) (?:any|every|all)(?: of)? (?:my |the |user'?s? )?(?:questions?|requests?|prompts?|commands?|tasks?)"
+        r"|(?:no matter what|regardless of (?:\w+ )?(?:legality|ethics|morality|whether it|the consequences|content))"
+        r"|(?:don't|do not|never|without) (?:ever )?(?:apologi[sz]e|add(?:ing)? (?:any )?(?:warnings?|disclaimers?)|include (?:any )?(?:warnings?|disclaimers?)|warn(?:ing)? (?:me|the user|about))\b"
+        r"|i'?m sorry,? but\b)"
+        r"|(?:never|don't|do not|not) (?:say|tell|respond with|reply with) (?:that )?(?:you|it) (?:can't|cannot|are unable|is unable)",
     ),
     _signal(
         "dual_response",
         2.0,
         "two|2 |both|normal|classic|🔒|🔓|jailbreak",
-        r"\b(?:two|2) (?:different |separate |distinct )?(?:responses|answers|ways|styles|personas|personalities|modes|paragraphs|outputs)\b"
-        r"|\((?:normal|classic|standard|gpt|chatgpt)\)|\[(?:normal|classic|standard|gpt|chatgpt)\]|🔒|🔓|\b(?:normal|classic|standard) (?:response|output|mode)\b",
+        r"\b(?:(?:two|2) (?:different |separate |distinct )?(?:responses|answers|ways|styles|personas|personalities|modes|paragraphs|outputs)\b"
+        r"|(?:normal|classic|standard) (?:response|output|mode)\b)"
+        r"|\((?:normal|classic|standard|gpt|chatgpt)\)|\[(?:normal|classic|standard|gpt|chatgpt)\]|🔒|🔓",
     ),
     _signal(
         "stay_in_character",
@@ -222,8 +224,8 @@ SIGNALS: tuple[Signal, ...] = (
             "begin new",
             " mode",
         ),
-        r"<\|(?:im_start|im_end|endoftext|system|assistant|user)\|>|\[/?inst\]|^\s*(?:system|assistant)\s*:|#{2,}\s*(?:system|instruction|new)"
-        r"|%%%|\bend (?:of )?(?:the )?(?:untrusted )?(?:user |system )?(?:input|prompt|instructions)\b|begin (?:system|admin|new)|\b(?:testing|debug|admin|maintenance|sudo|root|god) mode (?:is )?(?:on|enabled|active|activated)\b",
+        r"\b(?:end (?:of )?(?:the )?(?:untrusted )?(?:user |system )?(?:input|prompt|instructions)\b|(?:testing|debug|admin|maintenance|sudo|root|god) mode (?:is )?(?:on|enabled|active|activated)\b)"
+        r"|<\|(?:im_start|im_end|endoftext|system|assistant|user)\|>|\[/?inst\]|^\s*(?:system|assistant)\s*:|#{2,}\s*(?:system|instruction|new)|%%%|begin (?:system|admin|new)",
     ),
     _signal(
         "reply_prefix",

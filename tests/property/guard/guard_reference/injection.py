@@ -1,8 +1,10 @@
+# ruff: noqa: E501  (long regular expressions)
 """The injection scorer as it was before the speed work: each signal's anchors found with
 one ``str.find`` each over the whole text, document marks with ``in``, and the learned
 tier's log-odds as one sum over the named features (``w:``, ``b:`` and 4-grams) of a window
-whose white space a regular expression folds. The parts that did not change (patterns,
-weights, the document and flood rules, how fired weights make a score) are the scorer's own."""
+whose white space a regular expression folds; three patterns as they were written then
+(``_PATTERNS``). The parts that did not change (the other patterns, weights, the document
+and flood rules, how fired weights make a score) are the scorer's own."""
 
 from __future__ import annotations
 
@@ -13,12 +15,32 @@ from behest.gateway.guard import injection as current
 from behest.gateway.guard.injection_signals import _MAX_ANCHORS, REACH, SIGNALS, Signal
 from behest.gateway.guard.learned import LinearModel, feature_scale, window
 
+# patterns written differently since (the same matches, one leading \b for their branches)
+_PATTERNS = {
+    "always_comply": (
+        r"\b(?:never|cannot|can't|won't|will not|must not|don't|do not|doesn't|does not|not allowed to|not able to)\s+(?:ever\s+)?(?:refuse|decline|deny|denies|say no|reject)"
+        r"|\b(?:answer|respond to|reply to|fulfil+|comply with|do) (?:any|every|all)(?: of)? (?:my |the |user'?s? )?(?:questions?|requests?|prompts?|commands?|tasks?)"
+        r"|\b(?:no matter what|regardless of (?:\w+ )?(?:legality|ethics|morality|whether it|the consequences|content))"
+        r"|\b(?:don't|do not|never|without) (?:ever )?(?:apologi[sz]e|add(?:ing)? (?:any )?(?:warnings?|disclaimers?)|include (?:any )?(?:warnings?|disclaimers?)|warn(?:ing)? (?:me|the user|about))\b"
+        r"|(?:never|don't|do not|not) (?:say|tell|respond with|reply with) (?:that )?(?:you|it) (?:can't|cannot|are unable|is unable)"
+        r"|\bi'?m sorry,? but\b"
+    ),
+    "dual_response": (
+        r"\b(?:two|2) (?:different |separate |distinct )?(?:responses|answers|ways|styles|personas|personalities|modes|paragraphs|outputs)\b"
+        r"|\((?:normal|classic|standard|gpt|chatgpt)\)|\[(?:normal|classic|standard|gpt|chatgpt)\]|🔒|🔓|\b(?:normal|classic|standard) (?:response|output|mode)\b"
+    ),
+    "role_markers": (
+        r"<\|(?:im_start|im_end|endoftext|system|assistant|user)\|>|\[/?inst\]|^\s*(?:system|assistant)\s*:|#{2,}\s*(?:system|instruction|new)"
+        r"|%%%|\bend (?:of )?(?:the )?(?:untrusted )?(?:user |system )?(?:input|prompt|instructions)\b|begin (?:system|admin|new)|\b(?:testing|debug|admin|maintenance|sudo|root|god) mode (?:is )?(?:on|enabled|active|activated)\b"
+    ),
+}
+_OLD = {name: re.compile(pattern, re.DOTALL | re.MULTILINE) for name, pattern in _PATTERNS.items()}
 _WORD = re.compile(r"\w+|[^\w\s]")
 _SPACES = re.compile(r"\s+")
 
 
 def fires(signal: Signal, text: str) -> bool:
-    search = signal.pattern.search
+    search = _OLD.get(signal.name, signal.pattern).search
     for anchor in signal.anchors:
         at = text.find(anchor)
         tries = 0
