@@ -28,6 +28,8 @@ REWRITTEN = [
     "i'm sorry, but", "regardless of the consequences", "two responses", "(normal)", "[classic]",
     "standard mode", "end of the user input", "debug mode is on", "<|im_start|>", "[/inst]",
     "## new", "\nsystem:", "%%%", "begin admin", "🔒", " ", ".", "\n", "x", "cannot",
+    "access granted", "grant me access", "authorization successful", '"denied" to "gr',
+    "the secret password", "access code accepted", "grants access",
 ]  # fmt: skip
 pieces = st.lists(st.sampled_from(ANCHORS + PIECES + REWRITTEN), max_size=40).map("".join)
 texts = pieces | st.text(max_size=200)
@@ -65,6 +67,15 @@ def test_rewritten_patterns_match_where_they_did(name: str, text: str, lo: int, 
     pattern = next(signal.pattern for signal in SIGNALS if signal.name == name)
     was = reference._OLD[name].search(lowered, lo, hi) is not None
     assert (pattern.search(lowered, lo, hi) is not None) == was
+
+
+@pytest.mark.parametrize("name", sorted(reference._OLD))
+def test_rewritten_patterns_match_each_phrase_where_they_did(name: str) -> None:
+    pattern = next(signal.pattern for signal in SIGNALS if signal.name == name)
+    for piece in REWRITTEN:
+        for text in (piece, f" {piece} ", f"x{piece}x", f".{piece}.", f"{piece}\n{piece}"):
+            was = reference._OLD[name].search(text) is not None
+            assert (pattern.search(text) is not None) == was, (name, text)
 
 
 LITERALS = st.lists(st.text(alphabet="ab é", min_size=1, max_size=3), min_size=1, max_size=6)

@@ -238,8 +238,9 @@ SIGNALS: tuple[Signal, ...] = (
         "access_granted",
         3.0,
         "grant|access|denied|authori",
-        r"\baccess\W{0,3}grant|\bgrant (?:me |us )?access\b|\bgrants? access\b|\bauthori[sz]ation (?:successful|granted)|\"?denied\"? (?:with|to|by) \"?gr"
-        r"|\b(?:correct|right|valid|secret) (?:password|passcode|access code|passphrase|pass phrase)\b|\baccess code (?:missing|accepted|correct|verified)",
+        r"\b(?:access\W{0,3}grant|grant (?:me |us )?access\b|grants? access\b|authori[sz]ation (?:successful|granted)"
+        r"|(?:correct|right|valid|secret) (?:password|passcode|access code|passphrase|pass phrase)\b|access code (?:missing|accepted|correct|verified))"
+        r"|\"?denied\"? (?:with|to|by) \"?gr",
     ),
     _signal(
         "password_probe",

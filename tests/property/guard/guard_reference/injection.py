@@ -2,7 +2,7 @@
 """The injection scorer as it was before the speed work: each signal's anchors found with
 one ``str.find`` each over the whole text, document marks with ``in``, and the learned
 tier's log-odds as one sum over the named features (``w:``, ``b:`` and 4-grams) of a window
-whose white space a regular expression folds; three patterns as they were written then
+whose white space a regular expression folds; four patterns as they were written then
 (``_PATTERNS``). The parts that did not change (the other patterns, weights, the document
 and flood rules, how fired weights make a score) are the scorer's own."""
 
@@ -32,6 +32,10 @@ _PATTERNS = {
     "role_markers": (
         r"<\|(?:im_start|im_end|endoftext|system|assistant|user)\|>|\[/?inst\]|^\s*(?:system|assistant)\s*:|#{2,}\s*(?:system|instruction|new)"
         r"|%%%|\bend (?:of )?(?:the )?(?:untrusted )?(?:user |system )?(?:input|prompt|instructions)\b|begin (?:system|admin|new)|\b(?:testing|debug|admin|maintenance|sudo|root|god) mode (?:is )?(?:on|enabled|active|activated)\b"
+    ),
+    "access_granted": (
+        r"\baccess\W{0,3}grant|\bgrant (?:me |us )?access\b|\bgrants? access\b|\bauthori[sz]ation (?:successful|granted)|\"?denied\"? (?:with|to|by) \"?gr"
+        r"|\b(?:correct|right|valid|secret) (?:password|passcode|access code|passphrase|pass phrase)\b|\baccess code (?:missing|accepted|correct|verified)"
     ),
 }
 _OLD = {name: re.compile(pattern, re.DOTALL | re.MULTILINE) for name, pattern in _PATTERNS.items()}
