@@ -24,6 +24,8 @@ from itertools import pairwise, repeat
 HEAD = 3072
 TAIL = 1024
 _WORD = re.compile(r"\w+|[^\w\s]")
+# the same tokens in a padded ASCII window (its only white space is " "), with ASCII tables
+_ASCII_WORD = re.compile(r"\w+|[^\w\s]", re.ASCII)
 MODEL_FILE = "injection_model.json.gz"
 _UINT32 = next(code for code in "IL" if array(code).itemsize == 4)
 MIN_FEATURES = 100  # a short text is scaled as if it had this many: little evidence, small say
@@ -87,7 +89,7 @@ class FeatureTables:
     def text_sum(self, padded: str) -> float:
         """The text features' share of the log-odds, for a padded window without ``w:``
         (then no 4-gram is also a word's feature, and the three kinds count apart)."""
-        words = _WORD.findall(padded)
+        words = (_ASCII_WORD if padded.isascii() else _WORD).findall(padded)
         distinct = set(words)
         pairs = set(pairwise(words))
         total, grams = self._gram_sum(padded)
