@@ -27,6 +27,29 @@ _LIMITS = r"(?:restrictions?|limitations?|limits|filters?|filtering|censorship|c
 
 
 REACH = 90
+# anchors for patterns whose every match starts with one of a few words and then another:
+# the pair, not a common word alone ("order", "two"), so ordinary prose opens few windows
+_NEW_THING = tuple(
+    f"{adjective} {noun}"
+    for adjective in (
+        "new",
+        "updated",
+        "real",
+        "actual",
+        "true",
+        "secret",
+        "hidden",
+        "revised",
+        "changed",
+    )
+    for noun in ("instruction", "rule", "task", "directive", "order")
+)
+_TWO_THINGS = tuple(
+    f"{two} {what}"
+    for two in ("two", "2")
+    for what in ("different", "separate", "distinct", "responses", "answers", "ways", "styles",
+                 "personas", "personalities", "modes", "paragraphs", "outputs")
+)  # fmt: skip
 _MAX_ANCHORS = 8  # windows tried per anchor: a bound on the work for pathological texts
 
 
@@ -93,7 +116,7 @@ SIGNALS: tuple[Signal, ...] = (
     _signal(
         "new_instructions",
         2.0,
-        "instruction|rule|task|directive|order",
+        _NEW_THING,
         r"\b(?:new|updated|real|actual|true|secret|hidden|revised|changed) (?:instructions?|rules?|task|directives?|orders?|programming)\b\s*(?:[:\-]|are|is)",
     ),
     _signal(
@@ -146,7 +169,7 @@ SIGNALS: tuple[Signal, ...] = (
     _signal(
         "always_comply",
         2.0,
-        "refuse|decline|deny|say no|reject|answer|respond to|reply to|fulfil|comply|do any|do every|do all|no matter|regardless|apolog|warning|disclaimer|warn|sorry|can't|cannot|unable",
+        "refuse|decline|deny|say no|reject|answer any|answer every|answer all|respond to|reply to|fulfil|comply|do any|do every|do all|no matter|regardless|apolog|warning|disclaimer|warn|sorry|can't|cannot|unable",
         # one leading \b for the branches that have it: a failed position costs one check
         r"\b(?:(?:never|cannot|can't|won't|will not|must not|don't|do not|doesn't|does not|not allowed to|not able to)\s+(?:ever\s+)?(?:refuse|decline|deny|denies|say no|reject)"
         r"|(?:answer|respond to|reply to|fulfil+|comply with|do) (?:any|every|all)(?: of)? (?:my |the |user'?s? )?(?:questions?|requests?|prompts?|commands?|tasks?)"
@@ -158,7 +181,7 @@ SIGNALS: tuple[Signal, ...] = (
     _signal(
         "dual_response",
         2.0,
-        "two|2 |both|normal|classic|🔒|🔓|jailbreak",
+        (*_TWO_THINGS, "normal", "classic", "standard", "gpt)", "gpt]", "🔒", "🔓"),
         r"\b(?:(?:two|2) (?:different |separate |distinct )?(?:responses|answers|ways|styles|personas|personalities|modes|paragraphs|outputs)\b"
         r"|(?:normal|classic|standard) (?:response|output|mode)\b)"
         r"|\((?:normal|classic|standard|gpt|chatgpt)\)|\[(?:normal|classic|standard|gpt|chatgpt)\]|🔒|🔓",
@@ -230,7 +253,7 @@ SIGNALS: tuple[Signal, ...] = (
     _signal(
         "reply_prefix",
         1.5,
-        "begin|start|prefix|end your|end each|end every|end it|preface|with the word|with the phrase|with word|with phrase|only|sole",
+        "begin|start|prefix|end your|end each|end every|end it|preface|with the word|with the phrase|with word|with phrase|with only|your only|sole",
         r"\b(?:begin|start|prefix|end|preface)\s+(?:your\s+|each\s+|every\s+)?(?:reply|response|answer|output|message)s?\s+with\b"
         r"|\b(?:start|begin|prefix) (?:it |them )?with [\"'\[]|\b(?:respond|reply|answer|say) (?:only )?with (?:only )?(?:the )?(?:words?|phrase) [\"']|\byour (?:sole|only) (?:response|reply|answer|output) (?:is|will be|should be)",
     ),
