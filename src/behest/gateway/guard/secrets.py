@@ -10,9 +10,10 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from behest.gateway.guard.findings import Finding, resolve_overlaps
+from behest.gateway.guard.literals import LiteralIndex, Occurrences
 from behest.gateway.guard.secret_checks import (
     checksum_ok,
     looks_like_example,
@@ -142,10 +143,12 @@ def _names(text: str, lowered: str | None = None) -> Iterator[re.Match[str]]:
         yield from _NAME_RE.finditer(text)
         return
     lowered = text.lower() if lowered is None else lowered
+    cores = _NAME_CORE_INDEX.scan(lowered)
     starts = {
         start
         for core in _NAME_CORES
-        for at in _finds(lowered, core)
+        if core in cores
+        for at in _starts(cores, core)
         for start in range(max(0, at - _NAME_REACH), at + 1)
     }
     end = 0
@@ -258,47 +261,18 @@ def _password_like(assignment: str, value: str) -> bool:
     return bool(_PASSWORD_NAME.search(assignment)) and not _PLACEHOLDER_VALUE.match(value)
 
 
-def _grouped_starts() -> tuple[tuple[str, tuple[str, ...], tuple[int, ...]], ...]:
-    """``_KNOWN_STARTS`` as ``(needle, literals, offsets)``: literals that share their first
-    two characters are looked for once, by their common prefix, and told apart with
-    ``startswith`` at each hit (a ``str.find`` over the text costs the same whatever its
-    needle, so fewer needles is what saves)."""
-    groups: dict[str, list[str]] = {}
-    searches: list[tuple[str, tuple[str, ...], tuple[int, ...]]] = []
-    for literal, offsets in _KNOWN_STARTS:
-        if offsets == (0,) and len(literal) >= 2:
-            groups.setdefault(literal[:2], []).append(literal)
-        else:
-            searches.append((literal, (literal,), offsets))
-    for members in groups.values():
-        searches.append((_common_prefix(members), tuple(members), (0,)))
-    return tuple(searches)
-
-
-def _common_prefix(words: list[str]) -> str:
-    shortest = min(words, key=len)
-    for i, char in enumerate(shortest):
-        if any(word[i] != char for word in words):
-            return shortest[:i]
-    return shortest
-
-
-_KNOWN_SEARCHES = _grouped_starts()
-# A literal can only occur in a text that holds each of its characters, and ``char in
-# text`` is a memchr, many times cheaper than ``text.find`` of a short literal: so look for
-# the needles whose characters are all present only.
-_KNOWN_CHARS = "".join(sorted({char for lit, _ in _KNOWN_STARTS for char in lit}))
+_KNOWN_INDEX = LiteralIndex(literal for literal, _ in _KNOWN_STARTS)
+_NAME_CORE_INDEX = LiteralIndex(_NAME_CORES)
 
 
 def _known(text: str) -> Iterator[re.Match[str]]:
     """``_KNOWN.finditer(text)``, trying the pattern only where a match can start."""
-    absent = {char for char in _KNOWN_CHARS if char not in text}
+    found = _KNOWN_INDEX.scan(text)
     starts = {
         at - k
-        for needle, literals, offsets in _KNOWN_SEARCHES
-        if absent.isdisjoint(needle)
-        for at in _finds(text, needle)
-        if len(literals) == 1 or text.startswith(literals, at)
+        for literal, offsets in _KNOWN_STARTS
+        if literal in found
+        for at in _starts(found, literal)
         for k in offsets
     }
     if any(t in text for t in _KUBEADM_TRIGGERS):  # "<6>.<16>" tokens start 6 before a dot
@@ -311,6 +285,11 @@ def _known(text: str) -> Iterator[re.Match[str]]:
         if m:
             yield m
             end = m.end()
+
+
+def _starts(found: Occurrences, literal: str) -> Iterable[int]:
+    """Every start of ``literal``, an indexed literal present in the scanned text."""
+    return found.starts[literal] if found.starts is not None else _finds(found.text, literal)
 
 
 def _finds(text: str, literal: str) -> Iterator[int]:
