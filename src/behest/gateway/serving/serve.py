@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import ctypes
 import importlib
 import logging
 import multiprocessing
@@ -21,13 +20,13 @@ from behest.gateway.edge.server import PARSER_LIMITS
 from behest.gateway.observability.logs import JsonFormatter
 from behest.gateway.runtime.bootstrap import Foundation, open_foundation
 from behest.gateway.runtime.settings import Settings
+from behest.gateway.serving import malloc
 from behest.gateway.serving.app import build_app
 
 log = logging.getLogger("behest")
 # SIGTERM: the listening socket closes at once; requests in flight (streams too) get this
 # long to finish before they are cancelled; then usage is flushed and the process exits.
 DRAIN_TIMEOUT_S = 10.0
-MMAP_THRESHOLD = 1 << 20  # bytes; see _tune_malloc
 
 FIRST_START = """\
 behest: first start. The admin token (shown once; also saved to {path}):
@@ -119,25 +118,8 @@ def _use_uvloop() -> None:
     asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
 
 
-def _tune_malloc() -> None:
-    """glibc gives every thread that allocates its own heap arena; the worker threads
-    (database, usage batches) would each keep tens of MB resident. Two arenas suffice.
-
-    glibc also raises its mmap threshold to the size of each large block freed, so after
-    the first Argon2 check (19 MiB) every later one is carved from an arena and stays
-    resident there: one 19 MiB block per concurrent check, for good. A fixed threshold
-    keeps blocks of 1 MiB and more in their own mappings, returned when freed."""
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-    except OSError:
-        return
-    m_arena_max, m_mmap_threshold = -8, -3
-    libc.mallopt(m_arena_max, 2)
-    libc.mallopt(m_mmap_threshold, MMAP_THRESHOLD)
-
-
 def _serve_one(settings: Settings, foundation: Foundation | None = None) -> None:
-    _tune_malloc()
+    malloc.tune()
     _setup_logging(settings.log_level, settings.log_format)
     _use_uvloop()
     foundation = foundation or open_foundation(settings)

@@ -1,0 +1,39 @@
+"""The C allocator (glibc) tuned for a long-running server, and its free memory returned."""
+
+from __future__ import annotations
+
+import ctypes
+import functools
+
+MMAP_THRESHOLD = 1 << 20  # bytes; see tune
+_M_MMAP_THRESHOLD, _M_ARENA_MAX = -3, -8
+
+
+@functools.cache
+def _libc() -> ctypes.CDLL | None:
+    try:
+        return ctypes.CDLL("libc.so.6")
+    except OSError:
+        return None
+
+
+def tune() -> None:
+    """glibc gives every thread that allocates its own heap arena; the worker threads
+    (database, usage batches) would each keep tens of MB resident. Two arenas suffice.
+
+    glibc also raises its mmap threshold to the size of each large block freed, so after
+    the first Argon2 check (19 MiB) every later one is carved from an arena and stays
+    resident there: one 19 MiB block per concurrent check, for good. A fixed threshold
+    keeps blocks of 1 MiB and more in their own mappings, returned when freed."""
+    libc = _libc()
+    if libc is not None:
+        libc.mallopt(_M_ARENA_MAX, 2)
+        libc.mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)
+
+
+def release_free_memory() -> None:
+    """Hand the pages that freed blocks leave inside the heap back to the system (what
+    loading modules and tables at start frees is otherwise kept resident)."""
+    libc = _libc()
+    if libc is not None:
+        libc.malloc_trim(0)
