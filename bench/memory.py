@@ -62,6 +62,10 @@ def _dump(_signum, _frame):
     if not tracemalloc.is_tracing():
         tracemalloc.start(_frames)
     path = os.path.join(os.environ["BEHEST_TRACE_DIR"], f"{next(_numbers):02d}.snap")
+    current, peak = tracemalloc.get_traced_memory()
+    with open(path.replace(".snap", ".peak"), "w") as out:
+        out.write(f"{current} {peak}\\n")
+    tracemalloc.reset_peak()
     tracemalloc.take_snapshot().dump(path)
 def _trim(_signum, _frame):
     import ctypes
@@ -173,6 +177,8 @@ def run(args: argparse.Namespace) -> list[tuple[str, float]]:
             label = f"after {name} ({result['requests']:,} requests, {result['errors']} errors)"
             rows.append((label, rss_mb(target.proc.pid)))
             print(f"  {label}: {rows[-1][1]:.1f} MB", flush=True)
+        time.sleep(args.idle)
+        rows.append((f"{args.idle:.0f} s idle after the load", rss_mb(target.proc.pid)))
         _snapshot(target.proc.pid, args.trace)
         if args.trace:  # what the C allocator holds free: handed back by malloc_trim
             os.kill(target.proc.pid, signal.SIGUSR2)
@@ -205,6 +211,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--users", type=int, default=10_000, help="distinct users' tokens")
     parser.add_argument("--duration", type=float, default=5.0, help="seconds per load case")
+    parser.add_argument("--idle", type=float, default=12.0, help="seconds idle at the end")
     parser.add_argument("--trace", type=Path, help="tracemalloc snapshots into this folder")
     parser.add_argument("--diff", type=Path, help="print the growth between snapshots")
     parser.add_argument("--top", type=int, default=25)

@@ -94,11 +94,12 @@ def build_app(foundation: Foundation) -> web.Application:
         await parts.upstream.start()
         poller = asyncio.create_task(parts.directory.poll(parts.settings.config_poll_s))
         key_use = asyncio.create_task(flush_forever(parts.authenticator.key_use, foundation.db))
+        release = asyncio.create_task(malloc.release_forever())
         # the tables load in the background, so start-up does not wait for them
         warm = asyncio.create_task(asyncio.to_thread(warm_up, parts.pipeline.catalog))
         yield
         await warm
-        for task in (poller, key_use):
+        for task in (poller, key_use, release):
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
