@@ -5,6 +5,7 @@ the settings of ``bench/run.py``) exactly as the benchmark does, then loads it w
 benchmark's cases one after another and prints the gateway's RSS after each:
 
     python bench/memory.py [--users 10000] [--duration 5] [--trace DIR]
+    python bench/memory.py --starts 5     # time to /healthz, new data folder and restart
 
 ``--trace DIR`` starts the gateway under tracemalloc (a ``sitecustomize`` on its path)
 and writes a snapshot to DIR after each step; ``--diff DIR`` prints the top allocation
@@ -187,6 +188,34 @@ def run(args: argparse.Namespace) -> list[tuple[str, float]]:
     return rows
 
 
+def start_times(count: int) -> None:
+    """Seconds from spawning ``behest serve`` to /healthz answering and RSS 2 s later: on a
+    new data folder (migrations run) and on the same folder again (a restart)."""
+    gateway_core, _ = cores()
+    with tempfile.TemporaryDirectory(prefix="behest-starts-") as folder:
+        workdir = Path(folder)
+        for run in range(count):
+            for kind, data in (
+                ("new", workdir / f"data-{run}"),
+                ("restart", workdir / f"data-{run}"),
+            ):
+                port = free_port()
+                env = {
+                    "BEHEST_DATA_DIR": str(data),
+                    "BEHEST_PORT": str(port),
+                    "BEHEST_ADMIN_TOKEN": ADMIN_TOKEN,
+                    "BEHEST_LOG_LEVEL": "WARNING",
+                }
+                command = [sys.executable, "-m", "behest.gateway.cli", "serve"]
+                proc = spawn("gateway", command, core=gateway_core, log_dir=workdir, env=env)
+                try:
+                    ready = wait_ready(proc, f"http://127.0.0.1:{port}/healthz", timeout=60)
+                    time.sleep(2.0)
+                    print(f"{kind:8} {ready:.2f} s  {rss_mb(proc.pid):.1f} MB", flush=True)
+                finally:
+                    proc.stop()
+
+
 def diff(trace_dir: Path, top: int) -> None:
     snaps = sorted(trace_dir.glob("*.snap"))
     first, last = (
@@ -215,7 +244,11 @@ def main() -> None:
     parser.add_argument("--trace", type=Path, help="tracemalloc snapshots into this folder")
     parser.add_argument("--diff", type=Path, help="print the growth between snapshots")
     parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--starts", type=int, help="only time this many starts (and restarts)")
     args = parser.parse_args()
+    if args.starts:
+        start_times(args.starts)
+        return
     if args.diff:
         diff(args.diff, args.top)
         return
