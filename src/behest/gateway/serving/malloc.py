@@ -7,8 +7,9 @@ import ctypes
 import functools
 
 MMAP_THRESHOLD = 1 << 20  # bytes; see tune
+TRIM_THRESHOLD = 16 << 20  # bytes free at the heap's top before free() shrinks it
 RELEASE_EVERY_S = 10.0
-_M_MMAP_THRESHOLD, _M_ARENA_MAX = -3, -8
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD, _M_ARENA_MAX = -1, -3, -8
 
 
 @functools.cache
@@ -26,11 +27,15 @@ def tune() -> None:
     glibc also raises its mmap threshold to the size of each large block freed, so after
     the first Argon2 check (19 MiB) every later one is carved from an arena and stays
     resident there: one 19 MiB block per concurrent check, for good. A fixed threshold
-    keeps blocks of 1 MiB and more in their own mappings, returned when freed."""
+    keeps blocks of 1 MiB and more in their own mappings, returned when freed. Fixing it
+    also fixes the trim threshold at its 128 KiB default, so the heap's top would be given
+    back and taken again on nearly every request; it is raised instead, and
+    ``release_forever`` returns what stays free."""
     libc = _libc()
     if libc is not None:
         libc.mallopt(_M_ARENA_MAX, 2)
         libc.mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)
+        libc.mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD)
 
 
 def release_free_memory() -> None:
