@@ -103,6 +103,6 @@ def common_words() -> WordSet:
 
 
 @cache
-def proper_words() -> frozenset[str]:
+def proper_words() -> WordSet:
     """Weekdays, months, languages, nationalities: capitalised, yet no person or place."""
     return _load("proper_words.txt")
