@@ -143,3 +143,19 @@ def test_jwks_publishes_okp_ed25519_keys_that_verify_tokens() -> None:
     public = jwt.PyJWK(jwk).key
     decoded = jwt.decode(service.mint(CLAIMS, 900), public, algorithms=["EdDSA"], issuer="behest")
     assert decoded["sub"] == "user_1"
+
+
+def test_verified_tokens_are_remembered_by_digest_not_kept() -> None:
+    kid, private = new_signing_key()
+    verified: dict[bytes, Claims] = {}
+    service = TokenService([SigningKey(kid, private, private.public_key())], verified)
+    token = service.mint(CLAIMS, 900)
+
+    first = service.verify(token)
+
+    assert len(verified) == 1
+    assert all(len(digest) == 16 and token.encode() not in digest for digest in verified)
+    assert service.verify(token) is first  # answered from the cache
+    other = service.mint(CLAIMS, 900)
+    assert service.verify(other) is not first
+    assert len(verified) == 2

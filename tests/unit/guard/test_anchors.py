@@ -15,7 +15,7 @@ KEYS = [
     "hvs.CAESIXq7vK2xW9mTz4LpB8nYc3HdF",  # "hv" group
     "sntrys_Xq7vK2xW9mTz4LpB8nYc3HdF6sJa",  # "sntry" group
     "sk-proj-Xq7vK2xW9mTz4LpB8nYc3HdF",  # "sk" group
-    "xoxb-4711-Xq7vK2xW9mTz4LpB",  # a literal of its own
+    "xoxb-4711458203-Xq7vK2xW9mTz4LpB",  # a literal of its own
 ]
 
 

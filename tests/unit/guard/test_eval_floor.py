@@ -43,8 +43,8 @@ def test_pii_floor(shared_dir: Path, tmp_path: Path) -> None:
 @pytest.mark.shared
 def test_secrets_floor(shared_dir: Path, tmp_path: Path) -> None:
     secrets = metrics(run(shared_dir, "secrets", "secrets", tmp_path))
-    assert secrets["precision"] >= 0.94 and secrets["recall"] >= 0.93
-    assert secrets["fpr"] <= 0.08
+    assert secrets["precision"] >= 0.96 and secrets["recall"] >= 0.93
+    assert secrets["fpr"] <= 0.055
 
 
 # per source: recall of the attacks, or the share of benign texts left alone

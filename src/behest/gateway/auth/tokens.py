@@ -9,6 +9,7 @@ signing but still verifies until every token it signed has expired.
 from __future__ import annotations
 
 import base64
+import hashlib
 import secrets
 import time
 from collections.abc import Iterable
@@ -79,14 +80,15 @@ class TokenService:
     """Signs with the newest active key; verifies with every key still in its window."""
 
     def __init__(
-        self, keys: Iterable[SigningKey], verified: dict[str, Claims] | None = None
+        self, keys: Iterable[SigningKey], verified: dict[bytes, Claims] | None = None
     ) -> None:
         self._keys = {key.kid: key for key in keys}
         active = [key for key in self._keys.values() if key.retired_at is None and key.private]
         self._active = active[-1] if active else None
         # Shared across configuration reloads: a signature, once checked, stays checked
-        # until the token expires (revocation is checked per request by the caller).
-        self._verified: dict[str, Claims] = {} if verified is None else verified
+        # until the token expires (revocation is checked per request by the caller). Kept
+        # under a 16-byte digest of the token, not the token (some 400 bytes each).
+        self._verified: dict[bytes, Claims] = {} if verified is None else verified
 
     def jwks(self) -> dict[str, Any]:
         now = time.time()
@@ -114,13 +116,14 @@ class TokenService:
         )
 
     def verify(self, token: str) -> Claims:
-        cached = self._verified.get(token)
+        digest = hashlib.blake2b(token.encode(), digest_size=16).digest()
+        cached = self._verified.get(digest)
         if cached is not None and cached.expires_at > time.time():
             return cached
         claims = self._verify_uncached(token)
         if len(self._verified) > 50_000:
             self._verified.clear()
-        self._verified[token] = claims
+        self._verified[digest] = claims
         return claims
 
     def _verify_uncached(self, token: str) -> Claims:

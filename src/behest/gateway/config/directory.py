@@ -75,7 +75,7 @@ class Snapshot:
 
 
 def load_snapshot(
-    db: Database, vault: Vault, verified: dict[str, Claims] | None = None
+    db: Database, vault: Vault, verified: dict[bytes, Claims] | None = None
 ) -> Snapshot:
     version = db.config_version()
     credentials: dict[str, list[CredentialView]] = {}
@@ -138,7 +138,7 @@ class Directory:
         self.db = db
         self.vault = vault
         self.key_cache = key_cache
-        self.verified_tokens: dict[str, Claims] = {}
+        self.verified_tokens: dict[bytes, Claims] = {}
         self.snapshot = load_snapshot(db, vault, self.verified_tokens)
         self._lock = asyncio.Lock()
 

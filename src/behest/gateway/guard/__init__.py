@@ -18,6 +18,8 @@ Pure detectors, ``text -> findings`` (``Finding(start, end, type, score)``):
 Optional heavier injection tier (``guard.heavy``): ``BEHEST_GUARD_INJECTION_MODEL`` names a
 local ONNX file or transformers model directory; ``heavy.active_scorer()`` then combines it
 with ``score_injection``. Call it at start-up to fail fast on a bad configuration.
+
+``warm_up()`` loads the word lists, patterns and model the detectors build on first use.
 """
 
 from behest.gateway.guard.findings import Finding
@@ -27,6 +29,7 @@ from behest.gateway.guard.policy import CustomPattern, EntityRule, GuardPolicy
 from behest.gateway.guard.restore import Restorer, StreamRestorer
 from behest.gateway.guard.secrets import detect_secrets
 from behest.gateway.guard.stage import GuardReport, GuardResult, find_all, inspect_request
+from behest.gateway.guard.warm import warm_up
 
 __all__ = [
     "PII_TYPES",
@@ -44,4 +47,5 @@ __all__ = [
     "find_all",
     "inspect_request",
     "score_injection",
+    "warm_up",
 ]

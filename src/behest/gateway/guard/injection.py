@@ -2,7 +2,9 @@
 """Prompt injection and jailbreak scoring over user-controlled text, with reasons.
 
 Each signal family (``injection_signals.SIGNALS``) adds its log-odds weight when it fires;
-phrasing typical of ordinary requests subtracts. An instruction aimed at the model inside a
+phrasing typical of ordinary requests (a role asked for, "my first request is") subtracts,
+but never below the strongest signal that flags alone, so framing an attack as a role-play
+request does not hide it. An instruction aimed at the model inside a
 pasted e-mail or code document adds ``instruction_in_document``. The sum, less a fixed
 offset, goes through the logistic function, so ``0.5`` is the point where the evidence
 balances. A text where no attack signal fires scores ``0.0``. ``score_injection(text)``
@@ -23,6 +25,7 @@ from dataclasses import dataclass
 
 from behest.gateway.guard.injection_signals import SIGNALS
 from behest.gateway.guard.learned import shipped_model, top_features
+from behest.gateway.guard.literals import LiteralIndex, Occurrences
 
 OFFSET = 2.25
 DECISIVE = 0.98  # a fast score this high is not worth the learned tier's time
@@ -41,6 +44,7 @@ _IMPERATIVE_LINE = re.compile(
     r"|ignore|remember|make sure|please (?:also )?(?:include|mention|add|reply|respond|answer))\b[^\n.]{10,}"
 )
 _ADDRESSED = ("output_directive", "embedded_request", "encoding_trick", "exfiltration")
+_LITERALS = LiteralIndex([*(a for s in SIGNALS for a in s.anchors), *_DOCUMENT_MARKS, "your"])
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,12 +58,14 @@ def normalise(text: str) -> str:
     return text.lower().replace("\u2019", "'").replace("\u201c", '"').replace("\u201d", '"')
 
 
-def _instruction_in_document(text: str, fired: tuple[str, ...]) -> bool:
+def _instruction_in_document(text: str, found: Occurrences, fired: tuple[str, ...]) -> bool:
     """An instruction aimed at the model inside a pasted e-mail or code document."""
-    if not any(mark in text for mark in _DOCUMENT_MARKS) and not text.startswith(("hi ", "hello ")):
+    if not any(mark in found for mark in _DOCUMENT_MARKS) and not text.startswith(
+        ("hi ", "hello ")
+    ):
         return False
     return any(name in fired for name in _ADDRESSED) or (
-        _IMPERATIVE_LINE.search(text, 80) is not None and "your" in text
+        _IMPERATIVE_LINE.search(text, 80) is not None and "your" in found
     )
 
 
@@ -71,21 +77,26 @@ def _flooded(text: str) -> bool:
 
 def fast_verdict(lowered: str) -> InjectionVerdict:
     """The signal families alone, over a lowered text (``normalise``)."""
-    fired: list[str] = []
-    total = 0.0
-    for signal in SIGNALS:
-        if signal.fires(lowered):
-            fired.append(signal.name)
-            total += signal.weight
+    found = _LITERALS.scan(lowered)
+    fired = [(signal.name, signal.weight) for signal in SIGNALS if signal.fires(lowered, found)]
     if _flooded(lowered):
-        fired.append("token_flood")
-        total += _FLOOD_WEIGHT
-    if _instruction_in_document(lowered, tuple(fired)):
-        fired.append("instruction_in_document")
-        total += _DOCUMENT_WEIGHT
+        fired.append(("token_flood", _FLOOD_WEIGHT))
+    if _instruction_in_document(lowered, found, tuple(name for name, _ in fired)):
+        fired.append(("instruction_in_document", _DOCUMENT_WEIGHT))
+    return verdict_of(fired)
+
+
+def verdict_of(fired: list[tuple[str, float]]) -> InjectionVerdict:
+    """The fast verdict of the fired signals (name, weight): their weights' sum, except
+    that counter-signals never bring it below the strongest signal that flags alone."""
+    names = tuple(name for name, _ in fired)
+    total = sum(weight for _, weight in fired)
+    strongest = max((weight for _, weight in fired), default=0.0)
+    if strongest > OFFSET:
+        total = max(total, strongest)
     if total <= 0.0:
-        return InjectionVerdict(0.0, tuple(fired))
-    return InjectionVerdict(round(1.0 / (1.0 + math.exp(OFFSET - total)), 4), tuple(fired))
+        return InjectionVerdict(0.0, names)
+    return InjectionVerdict(round(1.0 / (1.0 + math.exp(OFFSET - total)), 4), names)
 
 
 def score_injection(text: str) -> InjectionVerdict:

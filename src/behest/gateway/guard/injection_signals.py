@@ -2,10 +2,11 @@
 """The signal families of the injection scorer, as data: name, weight, gate words, pattern.
 
 Patterns run over the lowered text with typographic apostrophes made plain, so they carry
-no IGNORECASE. A signal's pattern never scans the whole text: ``fires`` finds its anchor
-substrings (a C-speed ``str.find``) and matches only in a window around each one, so every
-match of a pattern must contain one of its anchors and fit in ``REACH`` characters. That
-keeps the scorer well under a millisecond on long prompts. Weights are log-odds: positive
+no IGNORECASE. A signal's pattern never scans the whole text: ``fires`` looks up where its
+anchor substrings occur (``literals.Occurrences``, one pass over the text for every anchor
+of every signal) and matches only in a window around each one, so every match of a pattern
+must contain one of its anchors and fit in ``REACH`` characters. That keeps the scorer well
+under a millisecond on long prompts. Weights are log-odds: positive
 for attack phrasing, negative for the phrasing of ordinary requests; ``injection.py`` adds
 them up.
 """
@@ -14,6 +15,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+
+from behest.gateway.guard.literals import Occurrences
 
 _D = re.DOTALL
 _PRIOR = r"(?:previous|prior|above|earlier|preceding|initial|original|old|out of date|all|any|the|your|these|those|system|every|other|my)"
@@ -24,6 +27,29 @@ _LIMITS = r"(?:restrictions?|limitations?|limits|filters?|filtering|censorship|c
 
 
 REACH = 90
+# anchors for patterns whose every match starts with one of a few words and then another:
+# the pair, not a common word alone ("order", "two"), so ordinary prose opens few windows
+_NEW_THING = tuple(
+    f"{adjective} {noun}"
+    for adjective in (
+        "new",
+        "updated",
+        "real",
+        "actual",
+        "true",
+        "secret",
+        "hidden",
+        "revised",
+        "changed",
+    )
+    for noun in ("instruction", "rule", "task", "directive", "order")
+)
+_TWO_THINGS = tuple(
+    f"{two} {what}"
+    for two in ("two", "2")
+    for what in ("different", "separate", "distinct", "responses", "answers", "ways", "styles",
+                 "personas", "personalities", "modes", "paragraphs", "outputs")
+)  # fmt: skip
 _MAX_ANCHORS = 8  # windows tried per anchor: a bound on the work for pathological texts
 
 
@@ -34,16 +60,19 @@ class Signal:
     anchors: tuple[str, ...]
     pattern: re.Pattern[str]
 
-    def fires(self, text: str) -> bool:
-        """Whether the pattern matches in a window around some occurrence of an anchor."""
+    def fires(self, text: str, found: Occurrences) -> bool:
+        """Whether the pattern matches in a window around some occurrence of an anchor
+        (``found``: the anchors' occurrences in ``text``)."""
+        if found.present.isdisjoint(self.anchors):
+            return False
         search = self.pattern.search
         for anchor in self.anchors:
-            at = text.find(anchor)
+            at = found.find(anchor)
             tries = 0
             while at >= 0 and tries < _MAX_ANCHORS:
                 if search(text, max(0, at - REACH), at + len(anchor) + 2 * REACH):
                     return True
-                at = text.find(anchor, at + REACH)
+                at = found.find(anchor, at + REACH)
                 tries += 1
         return False
 
@@ -87,7 +116,7 @@ SIGNALS: tuple[Signal, ...] = (
     _signal(
         "new_instructions",
         2.0,
-        "instruction|rule|task|directive|order",
+        _NEW_THING,
         r"\b(?:new|updated|real|actual|true|secret|hidden|revised|changed) (?:instructions?|rules?|task|directives?|orders?|programming)\b\s*(?:[:\-]|are|is)",
     ),
     _signal(
@@ -140,20 +169,22 @@ SIGNALS: tuple[Signal, ...] = (
     _signal(
         "always_comply",
         2.0,
-        "refuse|decline|deny|say no|reject|answer|respond to|reply to|fulfil|comply|do any|do every|do all|no matter|regardless|apolog|warning|disclaimer|warn|sorry|can't|cannot|unable",
-        r"\b(?:never|cannot|can't|won't|will not|must not|don't|do not|doesn't|does not|not allowed to|not able to)\s+(?:ever\s+)?(?:refuse|decline|deny|denies|say no|reject)"
-        r"|\b(?:answer|respond to|reply to|fulfil+|comply with|do) (?:any|every|all)(?: of)? (?:my |the |user'?s? )?(?:questions?|requests?|prompts?|commands?|tasks?)"
-        r"|\b(?:no matter what|regardless of (?:\w+ )?(?:legality|ethics|morality|whether it|the consequences|content))"
-        r"|\b(?:don't|do not|never|without) (?:ever )?(?:apologi[sz]e|add(?:ing)? (?:any )?(?:warnings?|disclaimers?)|include (?:any )?(?:warnings?|disclaimers?)|warn(?:ing)? (?:me|the user|about))\b"
-        r"|(?:never|don't|do not|not) (?:say|tell|respond with|reply with) (?:that )?(?:you|it) (?:can't|cannot|are unable|is unable)"
-        r"|\bi'?m sorry,? but\b",
+        "refuse|decline|deny|say no|reject|answer any|answer every|answer all|respond to|reply to|fulfil|comply|do any|do every|do all|no matter|regardless|apolog|warning|disclaimer|warn|sorry|can't|cannot|unable",
+        # one leading \b for the branches that have it: a failed position costs one check
+        r"\b(?:(?:never|cannot|can't|won't|will not|must not|don't|do not|doesn't|does not|not allowed to|not able to)\s+(?:ever\s+)?(?:refuse|decline|deny|denies|say no|reject)"
+        r"|(?:answer|respond to|reply to|fulfil+|comply with|do) (?:any|every|all)(?: of)? (?:my |the |user'?s? )?(?:questions?|requests?|prompts?|commands?|tasks?)"
+        r"|(?:no matter what|regardless of (?:\w+ )?(?:legality|ethics|morality|whether it|the consequences|content))"
+        r"|(?:don't|do not|never|without) (?:ever )?(?:apologi[sz]e|add(?:ing)? (?:any )?(?:warnings?|disclaimers?)|include (?:any )?(?:warnings?|disclaimers?)|warn(?:ing)? (?:me|the user|about))\b"
+        r"|i'?m sorry,? but\b)"
+        r"|(?:never|don't|do not|not) (?:say|tell|respond with|reply with) (?:that )?(?:you|it) (?:can't|cannot|are unable|is unable)",
     ),
     _signal(
         "dual_response",
         2.0,
-        "two|2 |both|normal|classic|🔒|🔓|jailbreak",
-        r"\b(?:two|2) (?:different |separate |distinct )?(?:responses|answers|ways|styles|personas|personalities|modes|paragraphs|outputs)\b"
-        r"|\((?:normal|classic|standard|gpt|chatgpt)\)|\[(?:normal|classic|standard|gpt|chatgpt)\]|🔒|🔓|\b(?:normal|classic|standard) (?:response|output|mode)\b",
+        (*_TWO_THINGS, "normal", "classic", "standard", "gpt)", "gpt]", "🔒", "🔓"),
+        r"\b(?:(?:two|2) (?:different |separate |distinct )?(?:responses|answers|ways|styles|personas|personalities|modes|paragraphs|outputs)\b"
+        r"|(?:normal|classic|standard) (?:response|output|mode)\b)"
+        r"|\((?:normal|classic|standard|gpt|chatgpt)\)|\[(?:normal|classic|standard|gpt|chatgpt)\]|🔒|🔓",
     ),
     _signal(
         "stay_in_character",
@@ -216,13 +247,13 @@ SIGNALS: tuple[Signal, ...] = (
             "begin new",
             " mode",
         ),
-        r"<\|(?:im_start|im_end|endoftext|system|assistant|user)\|>|\[/?inst\]|^\s*(?:system|assistant)\s*:|#{2,}\s*(?:system|instruction|new)"
-        r"|%%%|\bend (?:of )?(?:the )?(?:untrusted )?(?:user |system )?(?:input|prompt|instructions)\b|begin (?:system|admin|new)|\b(?:testing|debug|admin|maintenance|sudo|root|god) mode (?:is )?(?:on|enabled|active|activated)\b",
+        r"\b(?:end (?:of )?(?:the )?(?:untrusted )?(?:user |system )?(?:input|prompt|instructions)\b|(?:testing|debug|admin|maintenance|sudo|root|god) mode (?:is )?(?:on|enabled|active|activated)\b)"
+        r"|<\|(?:im_start|im_end|endoftext|system|assistant|user)\|>|\[/?inst\]|^\s*(?:system|assistant)\s*:|#{2,}\s*(?:system|instruction|new)|%%%|begin (?:system|admin|new)",
     ),
     _signal(
         "reply_prefix",
         1.5,
-        "begin|start|prefix|end your|end each|end every|end it|preface|with the word|with the phrase|with word|with phrase|only|sole",
+        "begin|start|prefix|end your|end each|end every|end it|preface|with the word|with the phrase|with word|with phrase|with only|your only|sole",
         r"\b(?:begin|start|prefix|end|preface)\s+(?:your\s+|each\s+|every\s+)?(?:reply|response|answer|output|message)s?\s+with\b"
         r"|\b(?:start|begin|prefix) (?:it |them )?with [\"'\[]|\b(?:respond|reply|answer|say) (?:only )?with (?:only )?(?:the )?(?:words?|phrase) [\"']|\byour (?:sole|only) (?:response|reply|answer|output) (?:is|will be|should be)",
     ),
@@ -230,8 +261,9 @@ SIGNALS: tuple[Signal, ...] = (
         "access_granted",
         3.0,
         "grant|access|denied|authori",
-        r"\baccess\W{0,3}grant|\bgrant (?:me |us )?access\b|\bgrants? access\b|\bauthori[sz]ation (?:successful|granted)|\"?denied\"? (?:with|to|by) \"?gr"
-        r"|\b(?:correct|right|valid|secret) (?:password|passcode|access code|passphrase|pass phrase)\b|\baccess code (?:missing|accepted|correct|verified)",
+        r"\b(?:access\W{0,3}grant|grant (?:me |us )?access\b|grants? access\b|authori[sz]ation (?:successful|granted)"
+        r"|(?:correct|right|valid|secret) (?:password|passcode|access code|passphrase|pass phrase)\b|access code (?:missing|accepted|correct|verified))"
+        r"|\"?denied\"? (?:with|to|by) \"?gr",
     ),
     _signal(
         "password_probe",
@@ -288,6 +320,12 @@ SIGNALS: tuple[Signal, ...] = (
         -1.5,
         "my first",
         r"\bmy first (?:request|sentence|command|question|suggestion|task|prompt|word|line|statement)\b",
+    ),
+    _signal(
+        "role_request",
+        -2.0,
+        "you to act|you to play|you to take on",
+        r"\bi (?:want|would like|need) you to (?:act (?:as|like)|play the (?:role|part) of|take on the (?:role|persona) of)\b",
     ),
     _signal(
         "asks_for_ethics",

@@ -10,10 +10,17 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from behest.gateway.guard.findings import Finding, resolve_overlaps
-from behest.gateway.guard.secret_checks import checksum_ok, looks_like_example, not_a_credential
+from behest.gateway.guard.literals import LiteralIndex, Occurrences
+from behest.gateway.guard.secret_checks import (
+    checksum_ok,
+    looks_like_example,
+    not_a_credential,
+    secret_name,
+    structure_ok,
+)
 
 _B = r"(?<![A-Za-z0-9_-])"  # token start
 _E = r"(?![A-Za-z0-9_-])"  # token end
@@ -28,7 +35,7 @@ _KNOWN = re.compile(
             rf"{_B}gl(?:pat|ptt|dt|rt|cbt|soat|ft|imt|agent)-[A-Za-z0-9_-]{{20,}}{_E}",
             rf"{_B}xox[abposre]-[A-Za-z0-9-]{{10,}}{_E}|{_B}xapp-\d-?[A-Za-z0-9/-]{{10,}}",
             r"https://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9/_-]{20,}",
-            rf"{_B}(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{{16,}}{_E}",
+            rf"{_B}(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{{16,}}{_E}",  # pk_: publishable, public by design
             rf"{_B}AIza[0-9A-Za-z_-]{{35}}{_E}|{_B}ya29\.[0-9A-Za-z_-]{{20,}}",
             rf"{_B}GOCSPX-[A-Za-z0-9_-]{{20,}}{_E}",
             rf"{_B}hf_[A-Za-z0-9]{{30,}}{_E}|{_B}dckr_pat_[A-Za-z0-9_-]{{20,}}{_E}",
@@ -68,6 +75,11 @@ _KNOWN_STARTS: tuple[tuple[str, tuple[int, ...]], ...] = (
     ("_live_", (2,)), ("_test_", (2,)), ("_v1_", (3,)), ("-us", (32,)),
     ("://", tuple(range(2, 22))),
 )  # fmt: skip
+# prefixes that end in a separator name one provider's token: a value that starts with one
+# but does not have that token's shape is no such token (and no other credential either)
+_SEPARATED_PREFIXES = tuple(
+    lit for lit, offsets in _KNOWN_STARTS if offsets == (0,) and len(lit) >= 4 and lit[-1] in "_-."
+)
 _KUBEADM_TRIGGERS = ("kubeadm", "token")  # the lookahead of the kubeadm token pattern
 _NAME = (
     r"(?:api[_-]?key|apikey|secret|token|passw(?:or)?d|passwd|pwd|pass|auth|credential|"
@@ -81,9 +93,11 @@ _NAME_REACH = 8
 # Characters that case-insensitive matching relates to ASCII letters but ``str.lower`` does
 # not map to one (or changes length): with one of them present, scan the text in full.
 _FOLD_ODDITIES = ("\u0130", "\u0131", "\u017f", "\u212a")
+# separators: = : := => , and Make's ::= :::= ?=, PHP's .=, a Go type (``var t string =``);
+# quotes: ' " and Go's raw `…`
 _VALUE = re.compile(
-    r"[\w.-]{0,40}['\"]?\s*(?::=|=>|[:=]|,|\s)\s*(?:\(?['\"](?P<q>[^'\"\n]{6,200})['\"]"
-    r"|(?P<b>[^\s'\"`,;)(<>{}\[\]]{6,200}))"
+    r"[\w.-]{0,40}['\"]?(?:\s+string(?=\s*=))?\s*(?::{1,3}=|[?.]=|=>|[:=]|,|\s)\s*"
+    r"(?:\(?['\"`](?P<q>[^'\"`\n]{6,200})['\"`]|(?P<b>[^\s'\"`,;)(<>{}\[\]]{6,200}))"
 )
 _BEARER = re.compile(
     r"(?i)\b(?:bearer|token)\s+(?P<v>[A-Za-z0-9._~+/=-]{20,})|\s-u\s+[^\s:]+:(?P<u>\S{8,})"
@@ -92,12 +106,21 @@ _BEARER = re.compile(
 _PROSE_PASSWORD = re.compile(
     r"(?i)\bpassword\b(?: for (?:the )?(?:user|account|login) [\"']?[\w.@-]+[\"']?)? (?:is|was|should be) [\"'](?P<v>[^\"'\s]{3,64})[\"']"
 )
+_FILE_NAME = re.compile(r"[\w.-]*/?[\w-]+\.(?:json|ya?ml|toml|ini|cfg|conf|txt|py|js|ts|xml)")
 _CLI_PASSWORD = re.compile(r"(?:^|\s)-(?:p|P|-password)[\s=]+(?P<v>[^\s'\"-][^\s'\"]{3,})")
 _PLACEHOLDER_VALUE = re.compile(
-    r"(?i)^(?:\$\{?[\w.:-]+\}?(?:/\S*)?|\$\(.*\)|%[\w]+%|<[^>]*>|\{\{.*\}\}|env\(.*|process\.env.*|os\.environ.*"
+    r"(?i)^(?:\$\{?[\w.:-]+\}?(?:/\S*)?|\$\{\{.*\}\}|\$\(.*\)|%[\w]+%|<[^>]*>|\{\{.*\}\}|env\(.*|process\.env.*|os\.environ.*"
     r"|your[_-]?\w*|env\.\S*|x{4,}.*|\*{3,}|.*(?:here|example|placeholder|changeme|dummy|"
     r"sample|redacted|xxxx|todo|null|none|true|false|undefined).*)$"
 )
+
+
+_CHAR_CLASSES = tuple(re.compile(p) for p in (r"[a-z]", r"[A-Z]", r"\d", r"[^A-Za-z0-9]"))
+_HEX_OR_UUID = re.compile(r"[a-f0-9-]+")
+_SEPARATOR_SIGN = re.compile(r"[:=,>]")
+_NEXT_PAIR = re.compile(r"[A-Za-z_][\w.-]*=[^=]")  # the value is the next key=value pair
+_NEXT_KEY = re.compile(r"[A-Za-z_][A-Za-z_.-]*[:=]")  # or the next key (no digits: not base64)
+_PASSWORD_NAME = re.compile(r"(?i)passw|pwd")
 
 
 def shannon_entropy(value: str) -> float:
@@ -108,8 +131,8 @@ def shannon_entropy(value: str) -> float:
 def _random_looking(value: str) -> bool:
     if _PLACEHOLDER_VALUE.match(value) or " " in value.strip():
         return False
-    classes = sum(bool(re.search(p, value)) for p in (r"[a-z]", r"[A-Z]", r"\d", r"[^A-Za-z0-9]"))
-    if len(value) >= 16 and re.fullmatch(r"[a-f0-9-]+", value):
+    classes = sum(p.search(value) is not None for p in _CHAR_CLASSES)
+    if len(value) >= 16 and _HEX_OR_UUID.fullmatch(value):
         return True  # hex keys and UUID-shaped tokens
     return classes >= 2 and shannon_entropy(value) >= (3.0 if len(value) < 20 else 3.5)
 
@@ -120,10 +143,12 @@ def _names(text: str, lowered: str | None = None) -> Iterator[re.Match[str]]:
         yield from _NAME_RE.finditer(text)
         return
     lowered = text.lower() if lowered is None else lowered
+    cores = _NAME_CORE_INDEX.scan(lowered)
     starts = {
         start
         for core in _NAME_CORES
-        for at in _finds(lowered, core)
+        if core in cores
+        for at in _starts(cores, core)
         for start in range(max(0, at - _NAME_REACH), at + 1)
     }
     end = 0
@@ -153,7 +178,9 @@ def _assigned(text: str, lowered: str) -> list[Finding]:
         group = "q" if m.group("q") is not None else "b"
         value = m.group(group)
         separator = text[name.end() : m.start(group)]
-        if not re.search(r"[:=,>]", separator) and len(value) < 16:
+        if not _SEPARATOR_SIGN.search(separator) and len(value) < 16:
+            continue
+        if _not_this_value(text, name, m, group):
             continue
         if (
             looks_like_example(value)
@@ -165,9 +192,59 @@ def _assigned(text: str, lowered: str) -> list[Finding]:
             found.append(Finding(m.start(group), m.end(group), "SECRET", 0.7))
     for m in _BEARER.finditer(text) if _may_hold_bearer(text, lowered) else ():
         group = "v" if m.group("v") is not None else "u"
+        if _PLACEHOLDER_VALUE.match(m.group(group).strip("\"'")):
+            continue
         if _random_looking(m.group(group)) and not looks_like_example(m.group(group)):
             found.append(Finding(m.start(group), m.end(group), "SECRET", 0.7))
     return found
+
+
+def _not_this_value(text: str, name: re.Match[str], value: re.Match[str], group: str) -> bool:
+    """Whether the value after a key-like name is plainly no credential of that name: the
+    value is empty (the next line), the name names something else (``key_name``,
+    ``public_key``, ``monkeys``), the value repeats the name, is the next ``key=value`` pair,
+    the next key (``subject:``) or a call (``_admin_key(request)``), follows a comma after a
+    name that is not a quoted string (``keys: KeySpace, subject``; ``setProperty("API_KEY",
+    "…")`` is one), or has a provider's prefix or shape but not its structure."""
+    start, end = _identifier(text, name.start(), name.end())
+    identifier, literal = text[start:end], value.group(group)
+    separator = text[min(max(end, name.end()), value.start(group)) : value.start(group)]
+    if "\n" in separator or not secret_name(identifier) or _alnum(literal) in _alnum(identifier):
+        return True
+    if separator.strip(" \t'\"") == "," and not _quoted(text, start, end):
+        return True
+    if group == "b" and (
+        _NEXT_PAIR.match(literal)
+        or _NEXT_KEY.fullmatch(literal)
+        or text.startswith("(", value.end(group))
+    ):
+        return True
+    if (known := _KNOWN.fullmatch(literal)) is not None:
+        return not _verified(known)  # a provider's shape with a wrong structure or checksum
+    return literal.startswith(_SEPARATED_PREFIXES)  # a provider's prefix, a body of another shape
+
+
+def _quoted(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` is a whole string literal (``"API_KEY"``)."""
+    return start > 0 and end < len(text) and text[start - 1] == text[end] and text[end] in "'\""
+
+
+_IDENTIFIER_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
+_IDENTIFIER_TAIL = re.compile(r"[A-Za-z0-9_.-]*")
+_NOT_ALNUM = re.compile(r"[\W_]+")
+
+
+def _identifier(text: str, start: int, end: int) -> tuple[int, int]:
+    """Where the whole name a ``_NAME`` match is part of lies (``passwordVariable``,
+    ``monkeys-audio``)."""
+    while start > 0 and text[start - 1] in _IDENTIFIER_CHARS:
+        start -= 1
+    tail = _IDENTIFIER_TAIL.match(text, end)  # matches the empty string at worst
+    return start, tail.end() if tail else end
+
+
+def _alnum(value: str) -> str:
+    return _NOT_ALNUM.sub("", value.lower())
 
 
 _EXAMPLE_CONTEXT = re.compile(r"(?i)example|dummy|fake|mock|sample|placeholder")
@@ -181,50 +258,21 @@ def _example_context(text: str, at: int) -> bool:
 
 def _password_like(assignment: str, value: str) -> bool:
     """A quoted value given to a password field, even a weak one (``password = 'hunter2!'``)."""
-    return bool(re.search(r"(?i)passw|pwd", assignment)) and not _PLACEHOLDER_VALUE.match(value)
+    return bool(_PASSWORD_NAME.search(assignment)) and not _PLACEHOLDER_VALUE.match(value)
 
 
-def _grouped_starts() -> tuple[tuple[str, tuple[str, ...], tuple[int, ...]], ...]:
-    """``_KNOWN_STARTS`` as ``(needle, literals, offsets)``: literals that share their first
-    two characters are looked for once, by their common prefix, and told apart with
-    ``startswith`` at each hit (a ``str.find`` over the text costs the same whatever its
-    needle, so fewer needles is what saves)."""
-    groups: dict[str, list[str]] = {}
-    searches: list[tuple[str, tuple[str, ...], tuple[int, ...]]] = []
-    for literal, offsets in _KNOWN_STARTS:
-        if offsets == (0,) and len(literal) >= 2:
-            groups.setdefault(literal[:2], []).append(literal)
-        else:
-            searches.append((literal, (literal,), offsets))
-    for members in groups.values():
-        searches.append((_common_prefix(members), tuple(members), (0,)))
-    return tuple(searches)
-
-
-def _common_prefix(words: list[str]) -> str:
-    shortest = min(words, key=len)
-    for i, char in enumerate(shortest):
-        if any(word[i] != char for word in words):
-            return shortest[:i]
-    return shortest
-
-
-_KNOWN_SEARCHES = _grouped_starts()
-# A literal can only occur in a text that holds each of its characters, and ``char in
-# text`` is a memchr, many times cheaper than ``text.find`` of a short literal: so look for
-# the needles whose characters are all present only.
-_KNOWN_CHARS = "".join(sorted({char for lit, _ in _KNOWN_STARTS for char in lit}))
+_KNOWN_INDEX = LiteralIndex(literal for literal, _ in _KNOWN_STARTS)
+_NAME_CORE_INDEX = LiteralIndex(_NAME_CORES)
 
 
 def _known(text: str) -> Iterator[re.Match[str]]:
     """``_KNOWN.finditer(text)``, trying the pattern only where a match can start."""
-    absent = {char for char in _KNOWN_CHARS if char not in text}
+    found = _KNOWN_INDEX.scan(text)
     starts = {
         at - k
-        for needle, literals, offsets in _KNOWN_SEARCHES
-        if absent.isdisjoint(needle)
-        for at in _finds(text, needle)
-        if len(literals) == 1 or text.startswith(literals, at)
+        for literal, offsets in _KNOWN_STARTS
+        if literal in found
+        for at in _starts(found, literal)
         for k in offsets
     }
     if any(t in text for t in _KUBEADM_TRIGGERS):  # "<6>.<16>" tokens start 6 before a dot
@@ -239,6 +287,11 @@ def _known(text: str) -> Iterator[re.Match[str]]:
             end = m.end()
 
 
+def _starts(found: Occurrences, literal: str) -> Iterable[int]:
+    """Every start of ``literal``, an indexed literal present in the scanned text."""
+    return found.starts[literal] if found.starts is not None else _finds(found.text, literal)
+
+
 def _finds(text: str, literal: str) -> Iterator[int]:
     at = text.find(literal)
     while at >= 0:
@@ -249,9 +302,11 @@ def _finds(text: str, literal: str) -> Iterator[int]:
 def _verified(m: re.Match[str]) -> bool:
     """A provider-shaped match that its checksum confirms and that is no documented example."""
     value = m.group()
+    if m.string.startswith(("###", "***", "...", "\u2022\u2022\u2022", "\u2026"), m.end()):
+        return False  # the rest is masked or cut off: a redacted example
     if value.startswith(("-----BEGIN", "LS0tLS1CRUdJTi", "$")):
-        return True
-    return checksum_ok(value) and not looks_like_example(value)
+        return structure_ok(value)
+    return checksum_ok(value) and structure_ok(value) and not looks_like_example(value)
 
 
 # credentials in places the name = value rules do not reach: (trigger literal, pattern)
@@ -284,6 +339,8 @@ def detect_secrets(text: str) -> list[Finding]:
             found.append(Finding(m.start("v"), m.end("v"), "SECRET", 0.6))
     cli = _CLI_PASSWORD.finditer(text) if "-p" in text or "-P" in text else ()
     for m in cli:
+        if _FILE_NAME.fullmatch(m.group("v").rstrip(",;)`")):
+            continue  # a project or config file (tsc -p tsconfig.json) is no password
         if not _PLACEHOLDER_VALUE.match(m.group("v")) or re.search(r"(?i)psexec", text):
             found.append(Finding(m.start("v"), m.end("v"), "SECRET", 0.6))
     return resolve_overlaps(found)

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from behest.gateway import dashboard
+from behest.gateway import dashboard, guard
 from behest.gateway.auth.api_keys import VerifiedKeyCache
 from behest.gateway.auth.key_use import flush_forever
 from behest.gateway.cache import build_cache
@@ -26,6 +26,7 @@ from behest.gateway.routing.breakers import Breakers
 from behest.gateway.routing.catalog import Catalog
 from behest.gateway.runtime.bootstrap import AdminTokenCheck, Foundation
 from behest.gateway.runtime.services import Services
+from behest.gateway.serving import malloc
 from behest.gateway.stages.authenticate import Authenticator
 from behest.gateway.threads import ThreadService
 from behest.gateway.upstream.client import Upstream
@@ -73,11 +74,15 @@ def build_services(foundation: Foundation) -> Services:
     )
 
 
-def warm_catalog(catalog: Catalog) -> None:
+def warm_up(catalog: Catalog) -> None:
+    """What the first requests would otherwise load: the price table, the guard's word
+    lists, patterns and model."""
     catalog.cost_usd("openai", "gpt-4o-mini", {"prompt_tokens": 1, "completion_tokens": 1})
+    guard.warm_up()
     # Start-up's long-lived objects (word lists, price tables, modules) leave the garbage
     # collector's view, so full collections under load stay short (p99 latency).
     gc.freeze()
+    malloc.release_free_memory()
 
 
 def build_app(foundation: Foundation) -> web.Application:
@@ -89,11 +94,12 @@ def build_app(foundation: Foundation) -> web.Application:
         await parts.upstream.start()
         poller = asyncio.create_task(parts.directory.poll(parts.settings.config_poll_s))
         key_use = asyncio.create_task(flush_forever(parts.authenticator.key_use, foundation.db))
-        # the price table loads in the background, so start-up does not wait for it
-        warm = asyncio.create_task(asyncio.to_thread(warm_catalog, parts.pipeline.catalog))
+        release = asyncio.create_task(malloc.release_forever())
+        # the tables load in the background, so start-up does not wait for them
+        warm = asyncio.create_task(asyncio.to_thread(warm_up, parts.pipeline.catalog))
         yield
         await warm
-        for task in (poller, key_use):
+        for task in (poller, key_use, release):
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import ctypes
 import importlib
 import logging
 import multiprocessing
@@ -21,6 +20,7 @@ from behest.gateway.edge.server import PARSER_LIMITS
 from behest.gateway.observability.logs import JsonFormatter
 from behest.gateway.runtime.bootstrap import Foundation, open_foundation
 from behest.gateway.runtime.settings import Settings
+from behest.gateway.serving import malloc
 from behest.gateway.serving.app import build_app
 
 log = logging.getLogger("behest")
@@ -118,19 +118,8 @@ def _use_uvloop() -> None:
     asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
 
 
-def _limit_malloc_arenas() -> None:
-    """glibc gives every thread that allocates its own heap arena; the worker threads
-    (database, usage batches) would each keep tens of MB resident. Two arenas suffice."""
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-    except OSError:
-        return
-    m_arena_max = -8
-    libc.mallopt(m_arena_max, 2)
-
-
 def _serve_one(settings: Settings, foundation: Foundation | None = None) -> None:
-    _limit_malloc_arenas()
+    malloc.tune()
     _setup_logging(settings.log_level, settings.log_format)
     _use_uvloop()
     foundation = foundation or open_foundation(settings)

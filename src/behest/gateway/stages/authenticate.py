@@ -18,6 +18,10 @@ MINT_HINT = (
     "of its API key with the X-End-User-Id header.)"
 )
 _MAX_ID_LEN = 256
+# Argon2 checks running at once: each holds 19 MiB while it runs, and a burst of misses
+# (a key's first requests, or its cache entry expiring under load) would otherwise fill
+# every thread of the default executor.
+ARGON2_AT_ONCE = 2
 
 
 def bearer(authorization: str | None) -> str:
@@ -44,6 +48,8 @@ class Authenticator:
     def __init__(self, directory: Directory, key_use: KeyUse | None = None) -> None:
         self._directory = directory
         self.key_use = key_use or KeyUse()
+        self._argon2 = asyncio.Semaphore(ARGON2_AT_ONCE)
+        self._checking: dict[str, asyncio.Future[bool]] = {}  # presented key → its check
 
     async def api_key(self, token: str) -> tuple[ApiKeyRecord, ProjectView]:
         """A live API key and its project; Argon2 runs only on a cache miss, off the loop."""
@@ -57,7 +63,7 @@ class Authenticator:
         cache = self._directory.key_cache
         cached = cache.get(token)
         if cached is None or not hmac.compare_digest(cached, key_id):
-            ok = await asyncio.to_thread(api_keys.verify_secret, record.secret_hash, secret)
+            ok = await self._verified(token, record.secret_hash, secret)
             if not ok:
                 raise AuthenticationFailed("Incorrect API key provided.")
             cache.put(token, key_id)
@@ -66,6 +72,20 @@ class Authenticator:
             raise AuthenticationFailed("The API key's project no longer exists.")
         self.key_use.seen(record.id)
         return record, project
+
+    async def _verified(self, token: str, secret_hash: str, secret: str) -> bool:
+        """The Argon2 check of a presented key; requests presenting the same key while it
+        runs wait for that one check instead of starting their own."""
+        check = self._checking.get(token)
+        if check is None:
+            check = asyncio.ensure_future(self._argon2_check(secret_hash, secret))
+            self._checking[token] = check
+            check.add_done_callback(lambda _done: self._checking.pop(token, None))
+        return await asyncio.shield(check)
+
+    async def _argon2_check(self, secret_hash: str, secret: str) -> bool:
+        async with self._argon2:
+            return await asyncio.to_thread(api_keys.verify_secret, secret_hash, secret)
 
     def access_token(self, token: str, ip: str) -> Principal:
         snapshot = self._directory.snapshot

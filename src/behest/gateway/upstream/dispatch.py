@@ -39,6 +39,9 @@ from behest.gateway.upstream.client import Limits, Upstream, UpstreamStream
 log = logging.getLogger("behest.upstream")
 
 ROUTE_HEADER = "x-behest-route"
+# Bytes of a stream decoded at a time: a read that the upstream's speed made long (a
+# backlog of hundreds of events) is relayed a slice at a time, not held all parsed at once.
+DECODE_SLICE = 16 * 1024
 T = TypeVar("T")
 Attempt = Callable[[Target, Limits, Breaker], Awaitable[T]]
 _SAFE_CODES = frozenset({"upstream_unreachable", "upstream_connect_timeout"})
@@ -123,7 +126,8 @@ class OpenStream:
 
     def batches(self) -> AsyncIterator[list[JSON]]:
         """OpenAI-shaped chunks, grouped by the upstream read that carried them (so the
-        edge writes once per read, not once per event); the final usage stays in state."""
+        edge writes once per read, not once per event; a read longer than ``DECODE_SLICE``
+        once per slice of it); the final usage stays in state."""
         reads = self._reads if self._reads is not None else self._batches()
         first, self._first = self._first, None
         return reads if first is None else _Primed(first, reads)
@@ -132,9 +136,11 @@ class OpenStream:
         decoder = SSEDecoder()
         adapter, state = self.adapter, self.state
         async for data in self.response.chunks():
-            batch = [c for event in decoder.feed(data) for c in adapter.parse_event(event, state)]
-            if batch:
-                yield batch
+            for at in range(0, len(data), DECODE_SLICE):
+                events = decoder.feed(data[at : at + DECODE_SLICE])
+                batch = [c for event in events for c in adapter.parse_event(event, state)]
+                if batch:
+                    yield batch
         tail = [c for event in decoder.close() for c in adapter.parse_event(event, state)]
         tail += adapter.finish_stream(state)
         if tail:
