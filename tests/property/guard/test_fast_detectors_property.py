@@ -106,7 +106,9 @@ def test_address_scans_equal_full_text_scans(text: str) -> None:
     start (or when their words are there): the same matches as scanning the whole text,
     and the same streets as the reference."""
     streets = list(match_at(locations._STREET, text, locations._street_starts(text)))
-    assert [m.span() for m in streets] == [m.span() for m in locations._STREET.finditer(text)]
+    full = [m.span() for m in locations._STREET.finditer(text)]
+    assert [m.span() for m in streets] == full
+    assert [m.span() for m in locations.street_matches(text)] == full
     assert locations._street_findings(text) == reference_locations._street_findings(text)
     postal = match_at(locations._POSTAL, text, locations._postal_starts(text))
     assert [m.span() for m in postal] == [m.span() for m in locations._POSTAL.finditer(text)]

@@ -48,14 +48,39 @@ _NUM = r"\d{1,6}[A-Za-z]?"
 _BACK_TO_WORDS = re.compile(r"[^\s\d]*(?:[ \t]+[^\s\d]*){0,5}")
 _WORD_START = re.compile(r"(?<!\w)[^\W\d_]")
 _AFTER_NUMBER = re.compile(rf"{_NUM}(?:[ ,]+{_NUM})?[ \t,]+[^\W\d_]")
-_LOWER_START = re.compile(r"[a-zß-ÿ]")  # what ``_CAPW`` cannot start with
 _PREFIX_AT = re.compile(rf"(?i:{_PREFIX})")  # a digit glued to a word ends a prefixed street
-_STREET = re.compile(
-    rf"(?i:\b{_NUM}(?:[ ,]+{_NUM})?[ \t]+(?:{_W}[ \t]+){{0,4}}(?:{_SUFFIX})\b\.?)"
-    rf"|(?i:(?<!\w)(?:{_PREFIX})[ \t]+(?:{_W}[ \t]*){{1,4}}\d{{1,5}}\b\.?)"
-    rf"|\b(?:{_NUM}[ \t]+)?{_CAPW}(?:[ \t]+{_CAPW}){{0,2}}[ \t]+(?:u\.[ \t]+)?\d{{1,5}}[A-Za-z]?\b"
-    rf"|(?i:\b(?:{_NUM}[ \t]+)?{_W}{_LOCAL_SUFFIX}[ \t]+\d{{1,5}}[A-Za-z]?\b)"
+# What a street prefix can start with: case-insensitive matching also relates the long s
+# (U+017F) to "s"; a test compares this with the pattern's class for every character.
+_PREFIX_FIRSTS = frozenset(
+    {c for prefix in _PREFIX.split("|") for c in (prefix[0], prefix[0].upper())} | {"\u017f"}
 )
+
+
+def _prefix_at(text: str, at: int) -> bool:
+    return text[at] in _PREFIX_FIRSTS and _PREFIX_AT.match(text, at) is not None
+
+
+def _lower_start(char: str) -> bool:
+    """``[a-zß-ÿ]``: what ``_CAPW`` cannot start with."""
+    return "a" <= char <= "z" or "ß" <= char <= "ÿ"
+
+
+_NUMBERED = rf"(?i:\b{_NUM}(?:[ ,]+{_NUM})?[ \t]+(?:{_W}[ \t]+){{0,4}}(?:{_SUFFIX})\b\.?)"
+_PREFIXED = rf"(?i:(?<!\w)(?:{_PREFIX})[ \t]+(?:{_W}[ \t]*){{1,4}}\d{{1,5}}\b\.?)"
+_CAPITALISED = (
+    rf"\b(?:{_NUM}[ \t]+)?{_CAPW}(?:[ \t]+{_CAPW}){{0,2}}[ \t]+(?:u\.[ \t]+)?\d{{1,5}}[A-Za-z]?\b"
+)
+_LOCAL = rf"(?i:\b(?:{_NUM}[ \t]+)?{_W}{_LOCAL_SUFFIX}[ \t]+\d{{1,5}}[A-Za-z]?\b)"
+_STREET = re.compile(f"{_NUMBERED}|{_PREFIXED}|{_CAPITALISED}|{_LOCAL}")
+_STREET_ALTERNATIVES = tuple(map(re.compile, (_NUMBERED, _PREFIXED, _CAPITALISED, _LOCAL)))
+# In ASCII text (where case-insensitive matching is ASCII's), a _NUMBERED match holds its
+# street word at the start of one of the six pieces after the first number, when the text
+# is split at spaces, tabs and commas; one piece is a number, four the words before.
+_PIECE_GAP = re.compile(r"[ \t,]+")
+_SUFFIX_HEAD = re.compile(rf"(?:{_SUFFIX})(?![A-Za-z0-9_])")
+_PIECES_READ = 240
+# What a match of _LOCAL holds before its last number: a word, or a number and a word
+_LOCAL_SHAPE = re.compile(r"(?:\d+[^\s\d]?[ \t]+)?[^\s\d]+[ \t]+\d")
 _UNIT = re.compile(
     r"\b(?:Apt\.?|Apartment|Suite|Ste\.?|Unit|Flat|Floor|Fl\.|Room|Rm\.|Box|P\.?O\.? Box|PSC|"
     r"Building|Bldg\.?)\s*#?\d{1,6}[A-Za-z]?\b"
@@ -138,19 +163,54 @@ def _street_starts(text: str) -> Iterator[int]:
                 yield from (
                     m.start()
                     for m in _WORD_START.finditer(text, lo, at)
-                    if _PREFIX_AT.match(text, m.start())
+                    if _prefix_at(text, m.start())
                 )
             continue
         last = lo + max(before.rfind(" "), before.rfind("\t")) + 1
         for m in _WORD_START.finditer(text, lo, at):
             w = m.start()
-            if w >= last or not _LOWER_START.match(text, w) or _PREFIX_AT.match(text, w):
+            if w >= last or not _lower_start(text[w]) or _prefix_at(text, w):
                 yield w
+
+
+def _street_match(text: str, at: int) -> re.Match[str] | None:
+    """``_STREET.match(text, at)`` at a start from ``_street_starts`` (a digit or a letter):
+    the first alternative that matches, of those that can begin with that character."""
+    numbered, prefixed, capitalised, local = _STREET_ALTERNATIVES
+    char = text[at]
+    digit = char.isdecimal()
+    if digit and _street_word_soon(text, at) and (m := numbered.match(text, at)):
+        return m
+    if _prefix_at(text, at) and (m := prefixed.match(text, at)):
+        return m
+    if (digit or not _lower_start(char)) and (m := capitalised.match(text, at)):
+        return m
+    return local.match(text, at) if _LOCAL_SHAPE.match(text, at) else None
+
+
+def _street_word_soon(text: str, at: int) -> bool:
+    """Whether a street word (``_SUFFIX``) can end a ``_NUMBERED`` match at ``at``: false
+    only in ASCII text without one at the start of the pieces it can stand in."""
+    if not text.isascii():
+        return True
+    pieces = _PIECE_GAP.split(text[at : at + _PIECES_READ], maxsplit=7)
+    if len(pieces) < 8 and at + _PIECES_READ < len(text):
+        return True  # long words: not all the pieces were read
+    return any(_SUFFIX_HEAD.match(piece.lower()) for piece in pieces[1:7])
+
+
+def street_matches(text: str) -> Iterator[re.Match[str]]:
+    """``_STREET.finditer(text)``, trying the pattern only where a match can start."""
+    end = 0
+    for start in sorted(set(_street_starts(text))):
+        if start >= end and (m := _street_match(text, start)):
+            yield m
+            end = m.end()
 
 
 def _street_findings(text: str) -> list[Finding]:
     found: list[Finding] = []
-    for m in match_at(_STREET, text, _street_starts(text)):
+    for m in street_matches(text):
         first = m.group().split()[0].lower().rstrip(".")
         if first in _FALSE_STREETS or m.group().strip().isdigit():
             continue

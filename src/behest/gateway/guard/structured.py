@@ -14,7 +14,13 @@ from functools import partial
 import phonenumbers
 
 from behest.gateway.guard.findings import Finding
-from behest.gateway.guard.windows import digit_starts, literal_starts, match_at, run_starts
+from behest.gateway.guard.windows import (
+    dense_digit_starts,
+    digit_starts,
+    literal_starts,
+    match_at,
+    run_starts,
+)
 
 Detector = Callable[[str], list[Finding]]
 
@@ -76,6 +82,7 @@ _TLD_FIRST = frozenset("cCoOnNeEgGiIbBmMaAdDuUfF\u0130\u0131")
 # matching relates to ASCII letters but ``str.lower`` does not map to one
 _BIRTH_WORDS = ("born", "birth", "dob", "d.o.b", "geboren", "né")
 _FOLD_ODDITIES = ("\u0130", "\u0131", "\u017f", "\u212a")
+_BIRTH_WORDS_ASCII = tuple(word for word in _BIRTH_WORDS if word.isascii())
 _IBAN_LENGTHS = {
     "AD": 24, "AE": 23, "AL": 28, "AT": 20, "AZ": 28, "BA": 20, "BE": 16, "BG": 22, "BH": 22,
     "BR": 29, "CH": 21, "CR": 22, "CY": 28, "CZ": 24, "DE": 22, "DK": 18, "DO": 28, "EE": 20,
@@ -118,8 +125,9 @@ def _url_starts(text: str) -> Iterator[int]:
     for at in literal_starts(text, "://"):
         yield from (at - 4, at - 5)
     tld_dots = []
+    www = "www" in text.lower()  # only "w" and "W" have a lower case holding "w"
     for at in literal_starts(text, "."):
-        if at < 3 or text[at - 3 : at].lower() == "www":
+        if at < 3 or (www and text[at - 3 : at].lower() == "www"):
             yield at - 3
         if text[at + 1 : at + 2] in _TLD_FIRST and _TLD_DOT.match(text, at):
             tld_dots.append(at)
@@ -139,7 +147,8 @@ def detect_url(text: str) -> list[Finding]:
 
 def detect_credit_card(text: str) -> list[Finding]:
     found = []
-    for m in match_at(_CARD, text, digit_starts(text)):
+    # a card number holds 12 digits or more, with spaces or hyphens between
+    for m in match_at(_CARD, text, dense_digit_starts(text, 12)):
         digits = re.sub(r"\D", "", m.group())
         if 12 <= len(digits) <= 19 and len(set(digits)) > 1 and luhn_valid(digits):
             found.append(Finding(m.start(), m.end(), "CREDIT_CARD", 0.95))
@@ -168,14 +177,14 @@ def detect_iban(text: str) -> list[Finding]:
 
 def detect_ssn(text: str) -> list[Finding]:
     found = []
-    for m in match_at(_SSN, text, digit_starts(text)):
+    for m in match_at(_SSN, text, dense_digit_starts(text, 9)):
         if m.group(1) or _SSN_CONTEXT.search(text, max(0, m.start() - 40), m.start()):
             found.append(Finding(m.start(), m.end(), "US_SSN", 0.85 if m.group(1) else 0.7))
     return found
 
 
 def detect_ip(text: str) -> list[Finding]:
-    ipv4 = match_at(_IPV4, text, digit_starts(text))
+    ipv4 = match_at(_IPV4, text, dense_digit_starts(text, 4))
     found = [Finding(m.start(), m.end(), "IP_ADDRESS", 0.9) for m in ipv4]
     for m in match_at(_IPV6, text, run_starts(_IPV6_RUN, text, literal_starts(text, ":"))):
         if m.group().count(":") < 2 or not re.search(r"[0-9A-Fa-f]", m.group()):
@@ -223,8 +232,11 @@ def _phone_context(text: str, start: int, end: int) -> bool:
 
 def detect_phone(text: str) -> list[Finding]:
     found = []
-    # at most "+ (" stands before the first digit, which starts a run of digits
-    starts = (at - k for at in digit_starts(text) for k in range(4))
+    # At most "+ (" stands before the first digit, which starts a run of digits. A match
+    # holds digits and NUMBER_JOINERS only, and with fewer than 7 digits it scores 0; it
+    # could only keep out matches of its own stretch, which score 0 too.
+    runs = dense_digit_starts(text, 7)
+    starts = (at - k for at in runs for k in range(4))
     for m in match_at(_PHONE, text, starts):
         candidate = m.group().strip(" .-")
         start = m.start() + m.group().index(candidate)
@@ -236,10 +248,10 @@ def detect_phone(text: str) -> list[Finding]:
 
 
 def detect_date_of_birth(text: str) -> list[Finding]:
-    lowered = text.lower()
-    if not any(odd in text for odd in _FOLD_ODDITIES) and not any(
-        word in lowered for word in _BIRTH_WORDS
-    ):
+    lowered, ascii = text.lower(), text.isascii()  # no character outside ASCII in ASCII text
+    odd = not ascii and any(odd in text for odd in _FOLD_ODDITIES)
+    words = _BIRTH_WORDS_ASCII if ascii else _BIRTH_WORDS
+    if not odd and not any(word in lowered for word in words):
         return []  # no birth context anywhere
     found = []
     for m in _DATE.finditer(text):

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator
 from functools import lru_cache
 
 _DIGITS = re.compile(r"\d+")
+_MORE_DIGITS = re.compile(r"\d*")
 
 
 @lru_cache(maxsize=2)
@@ -25,6 +26,43 @@ def digit_starts(text: str) -> tuple[int, ...]:
     found = [at for digit in "0123456789" for at in _finds(text, digit)]
     found.sort()
     return tuple(at for at in found if at == 0 or not "0" <= text[at - 1] <= "9")
+
+
+@lru_cache(maxsize=2)
+def digit_runs(text: str) -> tuple[tuple[int, int], ...]:
+    """Where each run of decimal digits starts and ends, sorted."""
+    more = _MORE_DIGITS.match
+    return tuple((at, m.end()) for at in digit_starts(text) if (m := more(text, at)))
+
+
+# what stands between the digits of a number: a card's, a phone number's, an IP address's
+NUMBER_JOINERS = " .-()+"
+
+
+@lru_cache(maxsize=2)
+def digit_stretches(text: str) -> tuple[tuple[int, tuple[int, ...]], ...]:
+    """The runs of digits grouped into stretches of digits and ``NUMBER_JOINERS``: how
+    many digits each stretch holds, and where its runs start."""
+    stretches: list[tuple[int, tuple[int, ...]]] = []
+    group: list[int] = []
+    count, last_end = 0, 0
+    for start, end in digit_runs(text):
+        if group and text[last_end:start].strip(NUMBER_JOINERS):  # another character between
+            stretches.append((count, tuple(group)))
+            group, count = [], 0
+        group.append(start)
+        count += end - start
+        last_end = end
+    if group:
+        stretches.append((count, tuple(group)))
+    return tuple(stretches)
+
+
+def dense_digit_starts(text: str, least: int) -> list[int]:
+    """The starts of the runs of digits (sorted) in stretches that hold at least ``least``
+    digits. A pattern whose matches hold only digits and ``NUMBER_JOINERS`` (or fewer of
+    them), at least ``least`` digits, can start at no other run."""
+    return [at for count, starts in digit_stretches(text) if count >= least for at in starts]
 
 
 @lru_cache(maxsize=2)
