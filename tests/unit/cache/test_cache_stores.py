@@ -15,8 +15,7 @@ import pytest
 from redis.exceptions import RedisError
 
 from behest.gateway.cache import CacheStore, MemoryCache
-from behest.gateway.cache.redis_store import RedisCache
-from behest.gateway.limits.redis_backend import connect
+from behest.gateway.cache.redis_store import RedisCache, connect
 
 REDIS_URL = os.environ.get("BEHEST_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 

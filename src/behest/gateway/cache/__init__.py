@@ -12,8 +12,7 @@ def build_cache(redis_url: str | None) -> CacheStore:
     """Redis when a URL is given (connects lazily), else the in-process LRU."""
     if not redis_url:
         return MemoryCache()
-    from behest.gateway.cache.redis_store import RedisCache  # only when used
-    from behest.gateway.limits.redis_backend import connect
+    from behest.gateway.cache.redis_store import RedisCache, connect  # only when used
 
     return RedisCache(connect(redis_url))
 

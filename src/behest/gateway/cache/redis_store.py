@@ -7,12 +7,32 @@ from __future__ import annotations
 
 import logging
 
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
+from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
+from redis.retry import Retry
 
 from behest.gateway.cache.store import CacheStore
 
 log = logging.getLogger("behest.cache")
+
+
+def connect(url: str, *, timeout: float = 1.0, max_connections: int = 64) -> Redis:
+    """A client that fails fast (no retries; commands time out after ``timeout``) and
+    queues for one of ``max_connections`` connections rather than opening more.
+
+    A refused connection fails at once; connecting may take ``2 * timeout`` because a
+    burst of new connections on a busy event loop is slow, not down.
+    """
+    pool = BlockingConnectionPool.from_url(
+        url,
+        max_connections=max_connections,
+        timeout=2 * timeout,
+        socket_timeout=timeout,
+        socket_connect_timeout=2 * timeout,
+        retry=Retry(NoBackoff(), 0),
+    )
+    return Redis.from_pool(pool)
 
 
 class RedisCache(CacheStore):

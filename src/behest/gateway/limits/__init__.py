@@ -99,8 +99,8 @@ __all__ = [
 
 
 def __getattr__(name: str) -> object:
-    """The Redis backend (and redis-py) is imported only by deployments that use it."""
-    if name in ("RedisLimiter", "connect"):
+    """The Redis backend (and hiredis) is imported only by deployments that use it."""
+    if name == "RedisLimiter":
         from behest.gateway.limits import redis_backend
 
         return getattr(redis_backend, name)

@@ -6,7 +6,7 @@ plan), ``fail_closed`` answers 503. After a failure Redis is retried at most eve
 ``retry_interval`` seconds, so an outage costs no connect attempt per request, and
 recovery needs no restart. Scripts run by EVALSHA and are reloaded on NOSCRIPT
 (after a restart or SCRIPT FLUSH). The limiter talks to Redis through ``resp.py``, one
-pipelined connection; ``connect`` (redis-py) serves the response cache.
+pipelined connection.
 """
 
 from __future__ import annotations
@@ -15,10 +15,6 @@ import itertools
 import logging
 import time
 import uuid
-
-from redis.asyncio import BlockingConnectionPool, Redis
-from redis.backoff import NoBackoff
-from redis.retry import Retry
 
 from behest.gateway.limits.admission import Admission
 from behest.gateway.limits.base import Limiter, RateState
@@ -33,24 +29,6 @@ log = logging.getLogger(__name__)
 
 UNREACHABLE = (Unreachable, ServerUnavailable, OSError)
 Arg = str | int | float
-
-
-def connect(url: str, *, timeout: float = 1.0, max_connections: int = 64) -> Redis:
-    """A client that fails fast (no retries; commands time out after ``timeout``) and
-    queues for one of ``max_connections`` connections rather than opening more.
-
-    A refused connection fails at once; connecting may take ``2 * timeout`` because a
-    burst of new connections on a busy event loop is slow, not down.
-    """
-    pool = BlockingConnectionPool.from_url(
-        url,
-        max_connections=max_connections,
-        timeout=2 * timeout,
-        socket_timeout=timeout,
-        socket_connect_timeout=2 * timeout,
-        retry=Retry(NoBackoff(), 0),
-    )
-    return Redis.from_pool(pool)
 
 
 def _ttl(window_end: float, now: float) -> int:
