@@ -28,6 +28,7 @@ from behest.gateway.limits import (
     RedisLimiter,
 )
 from behest.gateway.limits.resp import RespClient
+from redis_keys import drop_keys
 
 START = 1_750_003_600.0  # 2025-06-15 16:06 UTC: steps stay inside one UTC day
 NANO = 1_000_000_000
@@ -79,7 +80,7 @@ class LimiterMachine(RuleBasedStateMachine):
 
     def teardown(self) -> None:
         if isinstance(self.limiter, RedisLimiter):
-            self.run(_drop(self.limiter))
+            self.run(drop_keys(self.limiter))
         self.loop.close()
 
     def request(self, tokens: int, nanos: int) -> AdmissionRequest:
@@ -157,18 +158,6 @@ class LimiterMachine(RuleBasedStateMachine):
     def admitted_at_most_the_bucket(self) -> None:
         if hasattr(self, "rpm"):
             assert self.admitted <= self.rpm + self.rpm * (self.now - START) / 60 + 1e-6
-
-
-async def _drop(limiter: RedisLimiter) -> None:
-    client, match = limiter.client, f"{limiter.keys.prefix}*"
-    cursor = b"0"
-    while True:
-        cursor, keys = await client.execute("SCAN", cursor, "MATCH", match, "COUNT", 500)
-        if keys:
-            await client.execute("DEL", *keys)
-        if cursor == b"0":
-            break
-    await limiter.aclose()
 
 
 class RedisLimiterMachine(LimiterMachine):

@@ -9,6 +9,7 @@ import pytest
 
 from behest.gateway.limits import RedisLimiter
 from behest.gateway.limits.resp import RespClient, RespError
+from redis_keys import drop_keys
 
 REDIS_URL = os.environ.get("BEHEST_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
@@ -28,13 +29,4 @@ async def redis_limiter() -> RedisLimiter:
     return RedisLimiter(client, key_prefix=f"test:{uuid.uuid4().hex}:")
 
 
-async def drop_keys(limiter: RedisLimiter) -> None:
-    client, match = limiter.client, f"{limiter.keys.prefix}*"
-    cursor = b"0"
-    while True:
-        cursor, keys = await client.execute("SCAN", cursor, "MATCH", match, "COUNT", 500)
-        if keys:
-            await client.execute("DEL", *keys)
-        if cursor == b"0":
-            break
-    await limiter.aclose()
+__all__ = ["REDIS_URL", "drop_keys", "redis_limiter"]
