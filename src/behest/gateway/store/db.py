@@ -5,12 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, inspect, select, text
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, select, text
 from sqlalchemy.engine import make_url
 
 from behest.gateway.store import tables
 from behest.gateway.store.admin_queries import AdminQueries
 from behest.gateway.store.audit_queries import AuditQueries
+from behest.gateway.store.fresh_schema import create_at_head, holds_none_of_our_tables
 from behest.gateway.store.threads_queries import ThreadQueries
 from behest.gateway.store.usage_queries import UsageQueries
 
@@ -49,6 +50,13 @@ def create_db_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
 
 
+def _revision(connection: Connection) -> str | None:
+    if not inspect(connection).has_table("alembic_version"):
+        return None
+    row = connection.execute(text("SELECT version_num FROM alembic_version")).first()
+    return None if row is None else str(row[0])
+
+
 class Database(AdminQueries, AuditQueries, ThreadQueries, UsageQueries):
     """One database: migrations plus every query, grouped by concern in mixins."""
 
@@ -62,14 +70,16 @@ class Database(AdminQueries, AuditQueries, ThreadQueries, UsageQueries):
 
     def current_revision(self) -> str | None:
         with self.engine.connect() as connection:
-            if not inspect(connection).has_table("alembic_version"):
-                return None
-            row = connection.execute(text("SELECT version_num FROM alembic_version")).first()
-        return None if row is None else str(row[0])
+            return _revision(connection)
 
     def migrate(self) -> None:
-        if self.current_revision() == HEAD_REVISION:
-            return
+        with self.engine.begin() as connection:
+            revision = _revision(connection)
+            if revision == HEAD_REVISION:
+                return
+            if revision is None and holds_none_of_our_tables(inspect(connection).get_table_names()):
+                create_at_head(connection, HEAD_REVISION)
+                return
         from alembic import command
         from alembic.config import Config
 

@@ -141,10 +141,11 @@ usage_records = Table(
     Column("guardrail", String(16), nullable=False),
     Column("rate_limit", String(16), nullable=False),
     Column("stream", Boolean, nullable=False),
-    Column("attempts", Integer, nullable=False, server_default="0"),
-    Column("route", String(64), nullable=False, server_default=""),
     Column("day", String(10), nullable=False),  # UTC YYYY-MM-DD, the aggregates' key
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # the column order is the migrations': 0004 appended these two
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("route", String(64), nullable=False, server_default=""),
     Column("record_id", String(32), nullable=True),  # NULL for rows from before 0005
     Index("ix_usage_records_project_day", "project_id", "day"),
     Index("ux_usage_records_record_id", "record_id", unique=True),

@@ -7,24 +7,14 @@ Revises: 0005
 import sqlalchemy as sa
 from alembic import op
 
+from behest.gateway.store.fresh_schema import AUDIT_APPEND_ONLY
+
 revision = "0006"
 down_revision = "0005"
 branch_labels = None
 depends_on = None
 
 _ROW_ID = sa.BigInteger().with_variant(sa.Integer, "sqlite")
-
-_SQLITE = [
-    f"CREATE TRIGGER audit_log_no_{verb} BEFORE {verb} ON audit_log "
-    "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END"
-    for verb in ("update", "delete")
-]
-_POSTGRES = [
-    "CREATE FUNCTION behest_audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS "
-    "$$ BEGIN RAISE EXCEPTION 'audit_log is append-only'; END $$",
-    "CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log "
-    "FOR EACH ROW EXECUTE FUNCTION behest_audit_log_append_only()",
-]
 
 
 def upgrade() -> None:
@@ -41,7 +31,7 @@ def upgrade() -> None:
     )
     op.create_index("ix_audit_log_at", "audit_log", ["at"])
     dialect = op.get_bind().dialect.name
-    for statement in _POSTGRES if dialect == "postgresql" else _SQLITE:
+    for statement in AUDIT_APPEND_ONLY[dialect]:
         op.execute(statement)
 
 
