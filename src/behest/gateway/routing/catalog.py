@@ -31,23 +31,12 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from behest.gateway.errors import InvalidRequest, ModelNotFound
 from behest.gateway.providers.profiles import PROFILES, ProviderProfile
 from behest.gateway.routing.capabilities import capabilities_for
-from behest.gateway.routing.prices import (
-    PriceBook,
-    Prices,
-    Tokens,
-    cost,
-    current_price,
-    is_time_dependent,
-    to_prices,
-)
-
-if TYPE_CHECKING:
-    from genai_prices import types as gp
+from behest.gateway.routing.prices import PriceBook, PricedModel, Prices, Tokens, cost
 
 PriceOverrides = Mapping[str, Prices | Mapping[str, float]]
 """Project prices by ``provider/model`` or bare model name; a mapping may be partial."""
@@ -72,7 +61,7 @@ class ModelInfo:
 class _Entry:
     info: ModelInfo
     known: bool  # genai-prices or the capability table knows the model
-    package: gp.ModelInfo | None  # set only when the price depends on the time
+    timed: PricedModel | None  # set only when the price depends on the time
 
 
 class Catalog:
@@ -88,7 +77,6 @@ class Catalog:
         self._book = price_book or PriceBook()
         self._resolved = lru_cache(maxsize=cache_size)(self._resolve_uncached)
         self._entry = lru_cache(maxsize=cache_size)(self._entry_uncached)
-        self._converted: dict[int, Prices] = {}
 
     def resolve(
         self,
@@ -127,8 +115,8 @@ class Catalog:
         """The prices that apply now: the project's override, else the package's."""
         entry = self._entry(provider, model)
         base = entry.info.prices
-        if entry.package is not None:
-            base = self._converted_price(current_price(entry.package))
+        if entry.timed is not None:
+            base = entry.timed.prices_at()
         if overrides:
             override = overrides.get(f"{provider}/{model}") or overrides.get(model)
             if override is not None:
@@ -168,9 +156,7 @@ class Catalog:
     def _entry_uncached(self, provider: str, model: str) -> _Entry:
         caps = capabilities_for(model)
         package = None if provider in self._local else self._book.model(provider, model)
-        prices = None
-        if package is not None:
-            prices = self._converted_price(current_price(package))
+        prices = None if package is None else package.prices_at()
         info = ModelInfo(
             id=f"{provider}/{model}",
             provider=provider,
@@ -185,15 +171,8 @@ class Catalog:
             prices=prices,
         )
         known = package is not None or caps.max_output_tokens is not None
-        time_dependent = package if package is not None and is_time_dependent(package) else None
-        return _Entry(info=info, known=known, package=time_dependent)
-
-    def _converted_price(self, price: gp.ModelPrice) -> Prices:
-        # the package's price objects live as long as the process: their id is stable
-        converted = self._converted.get(id(price))
-        if converted is None:
-            converted = self._converted[id(price)] = to_prices(price)
-        return converted
+        timed = package if package is not None and package.time_dependent else None
+        return _Entry(info=info, known=known, timed=timed)
 
 
 def _apply_override(base: Prices | None, override: Prices | Mapping[str, float]) -> Prices:

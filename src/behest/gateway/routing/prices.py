@@ -1,10 +1,10 @@
 """Model prices from the ``genai-prices`` package's bundled data, and the cost of one call.
 
-Source: the snapshot shipped inside the installed ``genai-prices`` wheel
-(``genai_prices.data.providers``). Nothing is ever fetched; upgrading the package
-upgrades the prices. Its own ``calc_price`` costs ~75 µs a call, so each model's
-price is read once into a :class:`Prices` (floats, USD per million tokens) and the
-cost is computed here with the same rules:
+Source: the snapshot shipped inside the installed ``genai-prices`` wheel, read through
+:mod:`.price_table` (a compact copy) or :mod:`.price_package`. Nothing is ever fetched;
+upgrading the package upgrades the prices. Its own ``calc_price`` costs ~75 µs a call,
+so each model's price is read once into a :class:`Prices` (floats, USD per million
+tokens) and the cost is computed here with the same rules:
 
 - ``prompt_tokens`` includes cached and cache-write tokens; cached tokens are billed at
   ``cached_input``, cache writes at ``cache_write``, the rest at ``input``;
@@ -22,16 +22,12 @@ service-tier variants (standard rates apply).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
-from datetime import UTC, datetime
-from decimal import Decimal
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 from behest.gateway.errors import InvalidRequest
-
-if TYPE_CHECKING:
-    from genai_prices import types as gp
 
 _MILLION = 1_000_000.0
 _GENAI_PROVIDER = {"gemini": "google"}  # behest provider name → genai-prices provider id
@@ -139,96 +135,81 @@ def cost(prices: Prices, tokens: Tokens) -> float:
     return per_million / _MILLION + rates.per_request
 
 
+@dataclass(frozen=True, slots=True)
+class When:
+    """When a conditional price applies: from a UTC date on, or daily between two UTC times
+    (end excluded; an end before the start wraps past midnight). Naive times are UTC."""
+
+    from_date: date | None = None
+    daily: tuple[time, time] | None = None
+
+    def holds(self, now: datetime) -> bool:
+        now = now.astimezone(UTC) if now.tzinfo is not None else now
+        if self.from_date is not None:
+            return now.date() >= self.from_date
+        if self.daily is None:
+            return True
+        start, end = self.daily
+        moment = now.time()
+        if end < start:
+            return moment >= start or moment < end
+        return start <= moment < end
+
+
+@dataclass(frozen=True, slots=True)
+class PricedModel:
+    """One model's entry in the price data: its context window and its prices, which may
+    change with the date or the time of day (the last option that holds applies; when
+    none does, the first)."""
+
+    context_window: int | None
+    options: tuple[tuple[When | None, Prices], ...]
+
+    @property
+    def time_dependent(self) -> bool:
+        return any(when is not None for when, _ in self.options)
+
+    def prices_at(self, now: datetime | None = None) -> Prices:
+        options = self.options
+        if len(options) > 1:
+            now = now or datetime.now(tz=UTC)
+            for when, prices in reversed(options):
+                if when is None or when.holds(now):
+                    return prices
+        return options[0][1]
+
+
+class PriceSource(Protocol):
+    def find(self, provider_id: str, model: str) -> PricedModel | None: ...
+
+
 class PriceBook:
-    """Looks up a model in the bundled genai-prices data; callers cache the answers."""
+    """Model prices by behest provider and model name, from genai-prices' data.
+
+    The data is read on first use from the compact table built from the installed
+    package (:mod:`.price_table`: a few milliseconds and ~2 MB), or from the package
+    itself (~0.1 s and ~12 MB) when the table was built from another version of it.
+    """
+
+    def __init__(self, source: PriceSource | None = None) -> None:
+        self._given = source
 
     @cached_property
-    def _providers(self) -> dict[str, gp.Provider]:
-        from genai_prices import data  # ~0.5 s: loaded on first use only
+    def _source(self) -> PriceSource:
+        if self._given is not None:
+            return self._given
+        from behest.gateway.routing.price_table import open_price_source
 
-        return {provider.id: provider for provider in data.providers}
+        return open_price_source()
 
-    def model(self, provider: str, model: str) -> gp.ModelInfo | None:
-        """The package's entry for ``model`` served by ``provider``, if it has one.
+    def model(self, provider: str, model: str) -> PricedModel | None:
+        """The entry for ``model`` served by ``provider``, if the data has one.
 
         A namespaced name (``anthropic/claude-…`` through OpenRouter) falls back to the
         namespace's own provider, whose prices OpenRouter passes on.
         """
-        found = self._find(_GENAI_PROVIDER.get(provider, provider), model)
+        found = self._source.find(_GENAI_PROVIDER.get(provider, provider), model)
         if found is None and "/" in model:
             namespace, _, rest = model.partition("/")
-            found = self._find(_GENAI_PROVIDER.get(namespace, namespace), rest)
+            found = self._source.find(_GENAI_PROVIDER.get(namespace, namespace), rest)
         return found
-
-    def _find(self, provider_id: str, model: str) -> gp.ModelInfo | None:
-        provider = self._providers.get(provider_id)
-        if provider is None:
-            return None
-        return provider.find_model(model, all_providers=list(self._providers.values()))
-
-
-def current_price(entry: gp.ModelInfo, now: datetime | None = None) -> gp.ModelPrice:
-    from genai_prices import types as gp
-
-    """The entry's standard price now (some change with the date or time of day)."""
-    if isinstance(entry.prices, gp.ModelPrice):
-        return entry.prices
-    return entry.get_prices(now or datetime.now(tz=UTC))
-
-
-def is_time_dependent(entry: gp.ModelInfo) -> bool:
-    from genai_prices import types as gp
-
-    return not isinstance(entry.prices, gp.ModelPrice)
-
-
-def to_prices(price: gp.ModelPrice) -> Prices:
-    from genai_prices import types as gp
-
-    """The package's price object as flat float :class:`Prices`, tiers included."""
-    raw = {key: getattr(price, key) for key in _PACKAGE_KEYS.values()}
-    thresholds = sorted(
-        {
-            tier.start
-            for value in raw.values()
-            if isinstance(value, gp.TieredPrices)
-            for tier in value.tiers
-        }
-    )
-    base = _flat(raw, None)
-    tiers = tuple((start, _flat(raw, start)) for start in thresholds)
-    return replace(base, tiers=tiers)
-
-
-_PACKAGE_KEYS = {
-    "input": "input_mtok",
-    "output": "output_mtok",
-    "cached_input": "cache_read_mtok",
-    "cache_write": "cache_write_mtok",
-    "reasoning": "output_reasoning_mtok",
-    "per_request": "requests_kcount",
-}
-
-
-def _flat(raw: Mapping[str, object], threshold: int | None) -> Prices:
-    """The rates that apply just above ``threshold`` prompt tokens (None: the base)."""
-    rates = {name: _rate(raw[key], threshold) for name, key in _PACKAGE_KEYS.items()}
-    per_request = rates.pop("per_request")
-    return Prices.of(
-        input=rates.pop("input") or 0.0,
-        output=rates.pop("output") or 0.0,
-        per_request=(per_request or 0.0) / 1000,
-        **rates,
-    )
-
-
-def _rate(value: object, threshold: int | None) -> float | None:
-    from genai_prices import types as gp
-
-    if isinstance(value, gp.TieredPrices):
-        chosen = value.base
-        for tier in value.tiers:
-            if threshold is not None and threshold >= tier.start:
-                chosen = tier.price
-        return float(chosen)
-    return float(value) if isinstance(value, Decimal) else None
