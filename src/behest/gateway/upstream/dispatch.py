@@ -135,10 +135,16 @@ class OpenStream:
     async def _batches(self) -> AsyncIterator[list[JSON]]:
         decoder = SSEDecoder()
         adapter, state = self.adapter, self.state
+        parse = adapter.parse_event
         async for data in self.response.chunks():
+            if len(data) <= DECODE_SLICE:  # the usual read: no slice, no copy
+                batch = [c for event in decoder.feed(data) for c in parse(event, state)]
+                if batch:
+                    yield batch
+                continue
             for at in range(0, len(data), DECODE_SLICE):
                 events = decoder.feed(data[at : at + DECODE_SLICE])
-                batch = [c for event in events for c in adapter.parse_event(event, state)]
+                batch = [c for event in events for c in parse(event, state)]
                 if batch:
                     yield batch
         tail = [c for event in decoder.close() for c in adapter.parse_event(event, state)]
