@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -151,3 +152,16 @@ def test_a_database_with_our_tables_but_no_revision_goes_through_the_migrations(
             database.migrate()
     finally:
         database.close()
+
+
+@pytest.mark.postgres
+def test_replicas_starting_together_on_an_empty_database_all_start(postgres_url: str) -> None:
+    databases = [Database(postgres_url) for _ in range(4)]
+    try:
+        with ThreadPoolExecutor(len(databases)) as pool:
+            list(pool.map(Database.migrate, databases))  # raises if any start failed
+        assert {database.current_revision() for database in databases} == {HEAD_REVISION}
+        assert databases[0].config_version() == 1
+    finally:
+        for database in databases:
+            database.close()

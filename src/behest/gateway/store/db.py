@@ -19,6 +19,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 # The newest migration; a test keeps it equal to Alembic's head. Starting a gateway on an
 # up-to-date database then needs no Alembic import (a large share of start-up time).
 HEAD_REVISION = "0006"
+_LOCK_KEY = int.from_bytes(b"behest-m", "big") >> 1  # the advisory lock migrations hold
 
 
 def normalise_url(url: str) -> str:
@@ -50,6 +51,16 @@ def create_db_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
 
 
+def _upgrade(connection: Connection) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    command.upgrade(config, "head")
+
+
 def _revision(connection: Connection) -> str | None:
     if not inspect(connection).has_table("alembic_version"):
         return None
@@ -73,21 +84,18 @@ class Database(AdminQueries, AuditQueries, ThreadQueries, UsageQueries):
             return _revision(connection)
 
     def migrate(self) -> None:
+        """Brings the schema to head. On PostgreSQL, replicas starting together take turns
+        (a transaction-scoped advisory lock), so none sees a half-built schema."""
         with self.engine.begin() as connection:
+            if not self.is_sqlite:
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
             revision = _revision(connection)
             if revision == HEAD_REVISION:
                 return
             if revision is None and holds_none_of_our_tables(inspect(connection).get_table_names()):
                 create_at_head(connection, HEAD_REVISION)
                 return
-        from alembic import command
-        from alembic.config import Config
-
-        config = Config()
-        config.set_main_option("script_location", str(MIGRATIONS))
-        with self.engine.begin() as connection:
-            config.attributes["connection"] = connection
-            command.upgrade(config, "head")
+            _upgrade(connection)
 
     def ping(self) -> None:
         with self.engine.connect() as connection:
