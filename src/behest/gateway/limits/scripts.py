@@ -2,6 +2,9 @@
 
 A bucket is stored as the string ``"<level> <stamp>"`` (``%.17g``, exact doubles); a
 budget counter as an integer; the concurrency leases as a sorted set scored by expiry.
+Each script reads all its keys with one MGET: inside a script every ``redis.call``
+costs about as much as the command itself, so reads are batched and writes skipped
+when they change nothing (a budget counter keeps the expiry set when it was created).
 """
 
 # KEYS: rate keys (n_rate), budget keys (n_budget), [concurrency key]
@@ -15,6 +18,8 @@ if not now then
   now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 end
 local n_rate, n_budget, cap = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local n = n_rate + n_budget
+local stored = n > 0 and redis.call('MGET', unpack(KEYS, 1, n)) or {}
 local kind, index, worst = 0, 0, -1
 local levels, stamps = {}, {}
 local a = 7
@@ -22,7 +27,7 @@ for i = 1, n_rate do
   local limit, amount = tonumber(ARGV[a]), tonumber(ARGV[a + 1])
   a = a + 2
   local level, stamp = 0, now
-  local raw = redis.call('GET', KEYS[i])
+  local raw = stored[i]
   if raw then
     local l, s = string.match(raw, '^(%S+) (%S+)$')
     level, stamp = tonumber(l), tonumber(s)
@@ -39,15 +44,14 @@ for i = 1, n_rate do
   end
   levels[i], stamps[i] = after, stamp
 end
-local ckey = KEYS[n_rate + n_budget + 1]
+local ckey = KEYS[n + 1]
 if cap then
   redis.call('ZREMRANGEBYSCORE', ckey, '-inf', now)
   if redis.call('ZCARD', ckey) >= cap then kind, index = 2, 0 end
 end
 local b = a
 for j = 1, n_budget do
-  local used = tonumber(redis.call('GET', KEYS[n_rate + j]) or '0')
-  if used + tonumber(ARGV[b + 1]) > tonumber(ARGV[b]) then
+  if tonumber(stored[n_rate + j] or '0') + tonumber(ARGV[b + 1]) > tonumber(ARGV[b]) then
     kind, index = 3, j - 1
     break
   end
@@ -63,11 +67,15 @@ for i = 1, n_rate do
   a = a + 2
   local ttl = math.ceil((stamps[i] - now + levels[i] * 60 / limit) * 1000) + 1000
   redis.call('SET', KEYS[i], string.format('%.17g %.17g', levels[i], stamps[i]), 'PX', ttl)
-  out[#out + 1] = string.format('%.17g', levels[i])
+  out[i + 2] = string.format('%.17g', levels[i])
 end
 for j = 1, n_budget do
-  redis.call('INCRBY', KEYS[n_rate + j], ARGV[a + 1])
-  redis.call('EXPIRE', KEYS[n_rate + j], ARGV[a + 2])
+  local key, amount = KEYS[n_rate + j], ARGV[a + 1]
+  if stored[n_rate + j] then
+    if amount ~= '0' then redis.call('INCRBY', key, amount) end
+  else
+    redis.call('SET', key, amount, 'EX', ARGV[a + 2])
+  end
   a = a + 3
 end
 if cap then
@@ -89,17 +97,19 @@ if not now then
   now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 end
 local n_rate, n_budget = tonumber(ARGV[2]), tonumber(ARGV[3])
+local n = n_rate + n_budget
+local stored = n > 0 and redis.call('MGET', unpack(KEYS, 1, n)) or {}
 local a = 5
 for i = 1, n_rate do
   local limit, delta = tonumber(ARGV[a]), tonumber(ARGV[a + 1])
   a = a + 2
-  local raw = redis.call('GET', KEYS[i])
-  local level, stamp = 0, now
-  if raw then
-    local l, s = string.match(raw, '^(%S+) (%S+)$')
-    level, stamp = tonumber(l), tonumber(s)
-  end
+  local raw = stored[i]
   if delta ~= 0 and (raw or delta > 0) then
+    local level, stamp = 0, now
+    if raw then
+      local l, s = string.match(raw, '^(%S+) (%S+)$')
+      level, stamp = tonumber(l), tonumber(s)
+    end
     level = math.max(0, level + delta)
     local ttl = math.max(1000, math.ceil((stamp - now + level * 60 / limit) * 1000) + 1000)
     redis.call('SET', KEYS[i], string.format('%.17g %.17g', level, stamp), 'PX', ttl)
@@ -108,17 +118,16 @@ end
 for j = 1, n_budget do
   local key, delta = KEYS[n_rate + j], tonumber(ARGV[a])
   if delta ~= 0 then
-    if redis.call('EXISTS', key) == 1 then
+    if stored[n_rate + j] then
       if redis.call('INCRBY', key, ARGV[a]) < 0 then redis.call('SET', key, 0, 'KEEPTTL') end
     elseif delta > 0 then
-      redis.call('SET', key, ARGV[a])
-      redis.call('EXPIRE', key, ARGV[a + 1])
+      redis.call('SET', key, ARGV[a], 'EX', ARGV[a + 1])
     end
   end
   a = a + 2
 end
 if ARGV[4] ~= '' then
-  redis.call('ZREM', KEYS[n_rate + n_budget + 1], ARGV[4])
+  redis.call('ZREM', KEYS[n + 1], ARGV[4])
 end
 return 1
 """
