@@ -5,6 +5,8 @@ budget counter as an integer; the concurrency leases as a sorted set scored by e
 Each script reads all its keys with one MGET: inside a script every ``redis.call``
 costs about as much as the command itself, so reads are batched and writes skipped
 when they change nothing (a budget counter keeps the expiry set when it was created).
+``%.17g`` and pattern matching are the scripts' other big costs: a bucket is split at
+its space with ``find``, and a stamp left as it was is written back as the text read.
 """
 
 # KEYS: rate keys (n_rate), budget keys (n_budget), [concurrency key]
@@ -17,23 +19,25 @@ if not now then
   local t = redis.call('TIME')
   now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 end
+local find, sub, format = string.find, string.sub, string.format
 local n_rate, n_budget, cap = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 local n = n_rate + n_budget
 local stored = n > 0 and redis.call('MGET', unpack(KEYS, 1, n)) or {}
 local kind, index, worst = 0, 0, -1
-local levels, stamps = {}, {}
+local limits, levels, stamps, kept = {}, {}, {}, {}
 local a = 7
 for i = 1, n_rate do
   local limit, amount = tonumber(ARGV[a]), tonumber(ARGV[a + 1])
   a = a + 2
-  local level, stamp = 0, now
+  local level, stamp, stamp_text = 0, now, false
   local raw = stored[i]
   if raw then
-    local l, s = string.match(raw, '^(%S+) (%S+)$')
-    level, stamp = tonumber(l), tonumber(s)
+    local gap = find(raw, ' ', 1, true)
+    stamp_text = sub(raw, gap + 1)
+    level, stamp = tonumber(sub(raw, 1, gap - 1)), tonumber(stamp_text)
     if now > stamp then
       level = math.max(0, level - (now - stamp) * limit / 60)
-      stamp = now
+      stamp, stamp_text = now, false
     end
   end
   local after = level + amount
@@ -42,33 +46,36 @@ for i = 1, n_rate do
     if amount > limit then wait = math.huge end
     if wait > worst then kind, index, worst = 1, i - 1, wait end
   end
-  levels[i], stamps[i] = after, stamp
+  limits[i], levels[i], stamps[i], kept[i] = limit, after, stamp, stamp_text
 end
 local ckey = KEYS[n + 1]
 if cap then
   redis.call('ZREMRANGEBYSCORE', ckey, '-inf', now)
   if redis.call('ZCARD', ckey) >= cap then kind, index = 2, 0 end
 end
-local b = a
+local first_budget = a
 for j = 1, n_budget do
-  if tonumber(stored[n_rate + j] or '0') + tonumber(ARGV[b + 1]) > tonumber(ARGV[b]) then
+  local used = stored[n_rate + j]
+  used = used and tonumber(used) or 0
+  if used + tonumber(ARGV[a + 1]) > tonumber(ARGV[a]) then
     kind, index = 3, j - 1
     break
   end
-  b = b + 3
+  a = a + 3
 end
 if kind > 0 then
-  return {0, kind, index, string.format('%.17g', worst)}
+  return {0, kind, index, format('%.17g', worst)}
 end
-local out = {1, string.format('%.17g', now)}
-a = 7
+local clock = format('%.17g', now)
+local out = {1, clock}
 for i = 1, n_rate do
-  local limit = tonumber(ARGV[a])
-  a = a + 2
-  local ttl = math.ceil((stamps[i] - now + levels[i] * 60 / limit) * 1000) + 1000
-  redis.call('SET', KEYS[i], string.format('%.17g %.17g', levels[i], stamps[i]), 'PX', ttl)
-  out[i + 2] = string.format('%.17g', levels[i])
+  local level, stamp = levels[i], stamps[i]
+  local ttl = math.ceil((stamp - now + level * 60 / limits[i]) * 1000) + 1000
+  local shown = format('%.17g', level)
+  redis.call('SET', KEYS[i], shown .. ' ' .. (kept[i] or clock), 'PX', ttl)
+  out[i + 2] = shown
 end
+a = first_budget
 for j = 1, n_budget do
   local key, amount = KEYS[n_rate + j], ARGV[a + 1]
   if stored[n_rate + j] then
@@ -105,14 +112,17 @@ for i = 1, n_rate do
   a = a + 2
   local raw = stored[i]
   if delta ~= 0 and (raw or delta > 0) then
-    local level, stamp = 0, now
+    local level, stamp, stamp_text = 0, now, nil
     if raw then
-      local l, s = string.match(raw, '^(%S+) (%S+)$')
-      level, stamp = tonumber(l), tonumber(s)
+      local gap = string.find(raw, ' ', 1, true)
+      stamp_text = string.sub(raw, gap + 1)
+      level, stamp = tonumber(string.sub(raw, 1, gap - 1)), tonumber(stamp_text)
+    else
+      stamp_text = string.format('%.17g', now)
     end
     level = math.max(0, level + delta)
     local ttl = math.max(1000, math.ceil((stamp - now + level * 60 / limit) * 1000) + 1000)
-    redis.call('SET', KEYS[i], string.format('%.17g %.17g', level, stamp), 'PX', ttl)
+    redis.call('SET', KEYS[i], string.format('%.17g', level) .. ' ' .. stamp_text, 'PX', ttl)
   end
 end
 for j = 1, n_budget do
