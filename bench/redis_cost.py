@@ -4,8 +4,9 @@ RPM, 8 budget counters), on the in-process limiter and on Redis.
 
 ``--concurrency`` tasks run cycles side by side (1: one at a time; 16: what
 ``plain-16`` keeps in flight). Process CPU time per cycle (``time.process_time``, this
-process only: the Redis server's own time is not counted) and wall time per cycle; a
-warm-up round, then the best of ``--rounds``. On uvloop, as the server runs
+process only), the Redis server's CPU per cycle (``INFO cpu`` of its main thread, so
+other clients of that server count too) and wall time per cycle; a warm-up round, then
+the best of ``--rounds``. On uvloop, as the server runs
 (``--loop asyncio`` for the standard loop). The difference between the Redis and the
 in-process rows is what Redis adds per request on the gateway's CPU.
 
@@ -55,35 +56,48 @@ async def _cycles(limiter: Limiter, policy: LimitPolicy, first: int, count: int)
         await limiter.settle(admission, 120, 0.00012)
 
 
-async def _round(limiter: Limiter, cycles: int, concurrency: int) -> tuple[float, float]:
+Timing = tuple[float, float, float]  # CPU, Redis server CPU, wall: µs per cycle
+
+
+async def _round(
+    limiter: Limiter, server: redis.Redis | None, cycles: int, concurrency: int
+) -> Timing:
     policy, share = _policy(), cycles // concurrency
+    served = _server_cpu(server)
     cpu, wall = time.process_time(), time.perf_counter()
     await asyncio.gather(*(_cycles(limiter, policy, i * share, share) for i in range(concurrency)))
+    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    served = _server_cpu(server) - served
     done = share * concurrency
-    return (time.process_time() - cpu) / done * 1e6, (time.perf_counter() - wall) / done * 1e6
+    return cpu / done * 1e6, served / done * 1e6, wall / done * 1e6
 
 
-async def measure(
-    url: str | None, cycles: int, rounds: int, concurrency: int
-) -> tuple[float, float]:
+def _server_cpu(server: redis.Redis | None) -> float:
+    if server is None:
+        return 0.0
+    info = server.info("cpu")
+    return float(info["used_cpu_user_main_thread"]) + float(info["used_cpu_sys_main_thread"])
+
+
+async def measure(url: str | None, cycles: int, rounds: int, concurrency: int) -> Timing:
     prefix = f"bench:{uuid.uuid4().hex[:8]}:"
     limiter = build_limiter(url, key_prefix=prefix)
+    server = redis.Redis.from_url(url) if url else None
     try:
-        await _round(limiter, max(concurrency, cycles // 5), concurrency)  # warm-up
-        best = [await _round(limiter, cycles, concurrency) for _ in range(rounds)]
+        await _round(limiter, server, max(concurrency, cycles // 5), concurrency)  # warm-up
+        best = [await _round(limiter, server, cycles, concurrency) for _ in range(rounds)]
     finally:
         await limiter.aclose()
-        if url:
-            _drop(url, prefix)
-    return min(cpu for cpu, _ in best), min(wall for _, wall in best)
+        if server is not None:
+            _drop(server, prefix)
+            server.close()
+    return tuple(min(timing[i] for timing in best) for i in range(3))  # type: ignore[return-value]
 
 
-def _drop(url: str, prefix: str) -> None:
-    client = redis.Redis.from_url(url)
-    keys = list(client.scan_iter(match=prefix + "*", count=1000))
+def _drop(server: redis.Redis, prefix: str) -> None:
+    keys = list(server.scan_iter(match=prefix + "*", count=1000))
     if keys:
-        client.delete(*keys)
-    client.close()
+        server.delete(*keys)
 
 
 def main() -> None:
@@ -95,14 +109,15 @@ def main() -> None:
     parser.add_argument("--loop", choices=["uvloop", "asyncio"], default="uvloop")
     args = parser.parse_args()
     run = uvloop.run if args.loop == "uvloop" else asyncio.run
-    print("| backend | concurrency | CPU µs per admit+settle | wall µs per cycle |")
-    print("| --- | ---: | ---: | ---: |")
+    print("| backend | concurrency | CPU µs per admit+settle | Redis CPU µs | wall µs per cycle |")
+    print("| --- | ---: | ---: | ---: | ---: |")
     for concurrency in (int(level) for level in args.concurrency.split(",")):
         for name, url in (("in process", None), ("Redis", args.redis or None)):
             if name == "Redis" and url is None:
                 continue
-            cpu, wall = run(measure(url, args.cycles, args.rounds, concurrency))
-            print(f"| {name} | {concurrency} | {cpu:.1f} | {wall:.1f} |", flush=True)
+            cpu, served, wall = run(measure(url, args.cycles, args.rounds, concurrency))
+            server = f"{served:.1f}" if url else "-"
+            print(f"| {name} | {concurrency} | {cpu:.1f} | {server} | {wall:.1f} |", flush=True)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import struct
 import time
 import uuid
 
@@ -28,11 +29,12 @@ from behest.gateway.limits.scripts import ADJUST, ADMIT
 log = logging.getLogger(__name__)
 
 UNREACHABLE = (Unreachable, ServerUnavailable, OSError)
-Arg = str | int | float
+Arg = str | bytes | int | float
 
 
-def _ttl(window_end: float, now: float) -> int:
-    return max(1, int(window_end - now + COUNTER_GRACE))
+def _doubles(numbers: list[float]) -> bytes:
+    """The scripts' ``checks`` argument: little-endian doubles, read by ``struct``."""
+    return struct.pack(f"<{len(numbers)}d", *numbers)
 
 
 class RedisLimiter(Limiter):
@@ -71,7 +73,8 @@ class RedisLimiter(Limiter):
         if not self.available:
             return self._degraded(plan, policy, tokens, nanos)
         self._fresh_connection()
-        keys, args = self._admit_args(plan)
+        lease = "" if plan.concurrency is None else f"{self._lease_prefix}:{next(self._leases)}"
+        keys, args = self._admit_args(plan, tokens, nanos, lease)
         try:
             reply = await self.client.evalsha(self._admit_script, keys, args)
         except UNREACHABLE as exc:
@@ -82,30 +85,26 @@ class RedisLimiter(Limiter):
         levels = [float(level) for level in reply[2:]]
         admission = Admission(plan, levels, float(reply[1]), tokens, nanos)
         admission.owner = self
-        admission.lease = str(args[4])
+        admission.lease = lease
         return admission
 
-    def _admit_args(self, plan: Plan) -> tuple[list[str], list[Arg]]:
+    def _admit_args(
+        self, plan: Plan, tokens: int, nanos: int, lease: str
+    ) -> tuple[list[str], list[Arg]]:
         keys = [check[0] for check in plan.rates]
-        keys += [check[0] for check in plan.budgets]
+        checks: list[float] = [len(plan.rates), len(plan.budgets)]
+        for _, limit, amount, _ in plan.rates:
+            checks += (limit, amount)
+        clock = plan.clock
+        for key, limit, _, end, layer in plan.budgets:
+            keys.append(key)
+            checks += (limit, layer.unit == "cost_usd", max(1, int(end - clock + COUNTER_GRACE)))
         cap = plan.concurrency
-        lease = ""
         if cap is not None:
             keys.append(self.keys.concurrency)
-            lease = f"{self._lease_prefix}:{next(self._leases)}"
-        args: list[Arg] = [
-            "" if plan.now is None else repr(plan.now),
-            len(plan.rates),
-            len(plan.budgets),
-            "" if cap is None else cap,
-            lease,
-            plan.lease_seconds,
-        ]
-        for _, limit, amount, _ in plan.rates:
-            args += (limit, amount)
-        for _, limit, amount, end, _ in plan.budgets:
-            args += (limit, amount, _ttl(end, plan.clock))
-        return keys, args
+        now = "" if plan.now is None else repr(plan.now)
+        cap_arg = "" if cap is None else cap
+        return keys, [now, _doubles(checks), tokens, nanos, cap_arg, lease, plan.lease_seconds]
 
     def _degraded(self, plan: Plan, policy: LimitPolicy, tokens: int, nanos: int) -> Admission:
         if policy.on_redis_error is FailureMode.CLOSED:
@@ -119,22 +118,30 @@ class RedisLimiter(Limiter):
         self._stale_connection = True
 
     async def adjust(self, admission: Admission, tokens: int, nanos: int) -> None:
+        """Only the keys a non-zero change touches are sent (the script would skip the
+        others); with none and no lease to free, there is nothing to ask Redis."""
         plan = admission.plan
         keys: list[str] = []
-        rate_args: list[Arg] = []
-        for key, limit, _, layer in plan.rates:
-            if layer.unit == "tokens":
-                keys.append(key)
-                rate_args += (limit, tokens)
+        checks: list[float] = [0, 0]
+        if tokens:
+            for key, limit, _, layer in plan.rates:
+                if layer.unit == "tokens":
+                    keys.append(key)
+                    checks.append(limit)
         n_rate = len(keys)
-        budget_args: list[Arg] = []
+        clock = plan.clock
         for key, _, _, end, layer in plan.budgets:
-            keys.append(key)
-            budget_args += (nanos if layer.unit == "cost_usd" else tokens, _ttl(end, plan.clock))
+            cost = layer.unit == "cost_usd"
+            if nanos if cost else tokens:
+                keys.append(key)
+                checks += (cost, max(1, int(end - clock + COUNTER_GRACE)))
+        checks[0], checks[1] = n_rate, len(keys) - n_rate
         if admission.lease:
             keys.append(self.keys.concurrency)
+        elif not keys:
+            return
         now = "" if plan.now is None else repr(plan.now)
-        args = [now, n_rate, len(plan.budgets), admission.lease, *rate_args, *budget_args]
+        args: list[Arg] = [now, _doubles(checks), tokens, nanos, admission.lease]
         try:
             await self.client.evalsha(self._adjust_script, keys, args)
         except UNREACHABLE as exc:

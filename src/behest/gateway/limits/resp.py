@@ -217,12 +217,17 @@ class RespClient:
         return replies
 
     async def evalsha(self, script: Script, keys: Sequence[Arg], args: Sequence[Arg]) -> Reply:
+        """Once per admission and settle: packed and sent without ``execute`` and
+        ``_send`` in between, so the reply resumes one coroutine less deep."""
         command = ("EVALSHA", script.sha, len(keys), *keys, *args)
-        try:
-            return await self.execute(*command)
-        except NoScript:
+        connection = self._connection
+        if connection is None or not connection.open:
+            connection = await self._connect()
+        reply = (await connection.send(_pack(command), 1))[0]
+        if isinstance(reply, NoScript):
             load = ("SCRIPT", "LOAD", script.source)
             return (await self.pipeline([load, command]))[1]
+        return _checked(reply)
 
     def drop_idle(self) -> None:
         """Close the connection if no command waits on it (the next one reconnects)."""
