@@ -158,15 +158,12 @@ class Upstream:
         ``first_byte_s``; the body is then due by ``body_due``."""
         target = target_of(request.url)
         head = request_head(request.method, target, request.headers, request.body)
-        timeouts = limits.timeouts
-        first_byte_s = limits.first_byte_s()
+        timeouts, first_byte_s = limits.timeouts, limits.first_byte_s()
+        head_due = pool.loop.time() + first_byte_s
         connection = await pool.acquire(target.key, timeouts.connect_s or math.inf, first_byte_s)
         try:
-            now = pool.loop.time()
-            idle_s = timeouts.idle_s or math.inf
-            connection.start(
-                request.method, head, request.body, (now + first_byte_s, body_due, idle_s)
-            )
+            due = (head_due, body_due, timeouts.idle_s or math.inf)
+            connection.start(request.method, head, request.body, due)
             await connection.head()
         except BaseException:
             pool.release(connection)

@@ -276,8 +276,10 @@ class Connection(asyncio.Protocol):
         if self._decoder is not None:
             try:
                 tail = self._decoder.finish()
-            except zlib.error as exc:
-                error = Broken(f"Can not decode content-encoding: {self._decoder.encoding}")
+            except zlib.error as exc:  # a deflate stream cut short: not a valid body
+                error = InvalidResponse(
+                    f"Can not decode content-encoding: {self._decoder.encoding}"
+                )
                 error.__cause__ = exc
                 self._fail(error)
                 return

@@ -22,13 +22,22 @@ from functools import lru_cache
 
 from yarl import URL
 
-from behest.gateway.upstream.connection import ConnectFailed, Connection, ConnectTimeout
+from behest.gateway.upstream.connection import (
+    ConnectFailed,
+    Connection,
+    ConnectTimeout,
+    TransportError,
+)
 
 KEEPALIVE_S = 60.0
 DNS_TTL_S = 300.0
 Key = tuple[str, str, int]
 _FORBIDDEN = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")  # in a header: an injection attempt
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+
+
+class InvalidURL(TransportError):
+    pass
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +52,7 @@ def target_of(url: str) -> Target:
     parsed = URL(url)
     scheme, host, port = parsed.scheme, parsed.raw_host, parsed.port
     if scheme not in ("http", "https") or not host or port is None:
-        raise ValueError(f"not an http(s) URL: {url!r}")
+        raise InvalidURL(f"not an http(s) URL: {url!r}")
     shown = f"[{host}]" if ":" in host else host
     if not parsed.is_default_port():
         shown = f"{shown}:{port}"
