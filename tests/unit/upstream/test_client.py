@@ -259,6 +259,19 @@ async def test_sequential_requests_share_one_connection() -> None:
     assert server.connections == 1 and len(server.requests) == 5
 
 
+async def test_a_connection_the_server_closed_while_idle_is_not_reused() -> None:
+    async def answer(_head: bytes, writer: Writer) -> None:
+        writer.write(reply(b"{}"))
+        await writer.drain()
+        writer.close()  # no Connection: close, as a server's own keep-alive timeout would
+
+    async with serving(answer) as server, client() as up:
+        await up.send(post(server))
+        await asyncio.sleep(0.1)
+        assert (await up.send(post(server))).body == b"{}"
+    assert server.connections == 2
+
+
 async def test_idle_connections_expire(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(pool_module, "KEEPALIVE_S", 0.1)
     async with serving(answering(reply(b"{}"))) as server, client() as up:
