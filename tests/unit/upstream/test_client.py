@@ -242,6 +242,19 @@ async def test_a_server_closing_mid_body_is_an_upstream_reset(stream: bool) -> N
     assert (raised.value.code, raised.value.status) == ("upstream_reset", 502)
 
 
+async def test_endless_headers_are_refused() -> None:
+    async def answer(_head: bytes, writer: Writer) -> None:
+        writer.write(b"HTTP/1.1 200 OK\r\n")
+        for n in range(100_000):
+            writer.write(b"X-%d: %s\r\n" % (n, b"v" * 100))
+            await writer.drain()
+
+    async with serving(answer) as server, client() as up:
+        with pytest.raises(UpstreamError) as raised:
+            await up.send(post(server))
+    assert raised.value.status == 502 and "InvalidResponse" in raised.value.message
+
+
 async def test_a_request_the_server_may_have_read_is_never_sent_again() -> None:
     async def answer(_head: bytes, writer: Writer) -> None:
         writer.close()

@@ -32,6 +32,7 @@ import httptools
 from multidict import CIMultiDict, CIMultiDictProxy
 
 HIGH_WATER = 128 * 1024  # bytes a stream's reader may lag behind before reading pauses
+MAX_HEAD = 256 * 1024  # a response's status line and headers (llhttp sets no bound)
 _EARLY_S = 0.001  # a timer may fire this much before its time (the loop's clock resolution)
 
 
@@ -109,6 +110,7 @@ class Connection(asyncio.Protocol):
         self._raw: list[tuple[bytes, bytes]] = []
         self._body: list[bytes] = []
         self._buffered = 0
+        self._head_bytes = 0
         self._streaming = False
         self._paused = False
         self._informational = False
@@ -204,6 +206,10 @@ class Connection(asyncio.Protocol):
             self._fail(cause if isinstance(cause, Broken) else InvalidResponse(str(exc)))
         except httptools.HttpParserError as exc:
             self._fail(InvalidResponse(str(exc)))
+        if self.headers is None:
+            self._head_bytes += len(data)
+            if self._head_bytes > MAX_HEAD:
+                self._fail(InvalidResponse(f"response headers over {MAX_HEAD} bytes"))
 
     def eof_received(self) -> bool:
         return False
