@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import asyncio
 import math
-from collections.abc import AsyncIterator, Iterator, Mapping
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from behest.gateway.errors import UpstreamError, UpstreamTimeout, UpstreamUnavailable
@@ -77,28 +77,48 @@ class UpstreamStream:
                     raise TimeoutError
 
 
-@contextmanager
-def translate_errors() -> Iterator[None]:
-    try:
-        yield
-    except ConnectTimeout as exc:
-        raise UpstreamTimeout(
+def translate_errors() -> _Translation:
+    """A context in which transport failures become the gateway's upstream errors."""
+    return _TRANSLATION
+
+
+class _Translation:
+    """:func:`translate_errors`' context (a class: it is entered on every call)."""
+
+    __slots__ = ()
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, _: object
+    ) -> None:
+        if exc is None or not isinstance(exc, (TimeoutError, TransportError, OSError)):
+            return
+        raise _translated(exc) from exc
+
+
+_TRANSLATION = _Translation()
+
+
+def _translated(exc: BaseException) -> UpstreamError:
+    if isinstance(exc, ConnectTimeout):
+        return UpstreamTimeout(
             "The upstream provider could not be reached in time.", code="upstream_connect_timeout"
-        ) from exc
-    except TimeoutError as exc:
-        raise UpstreamTimeout(
+        )
+    if isinstance(exc, TimeoutError):
+        return UpstreamTimeout(
             "The upstream provider did not answer in time.", code="upstream_timeout"
-        ) from exc
-    except ConnectFailed as exc:
-        raise UpstreamUnavailable(
+        )
+    if isinstance(exc, ConnectFailed):
+        return UpstreamUnavailable(
             "The upstream provider could not be reached.", code="upstream_unreachable"
-        ) from exc
-    except Broken as exc:
-        raise UpstreamError(
+        )
+    if isinstance(exc, Broken):
+        return UpstreamError(
             "The upstream provider's response broke off.", status=502, code="upstream_reset"
-        ) from exc
-    except (TransportError, OSError) as exc:
-        raise UpstreamError(f"The upstream request failed: {type(exc).__name__}.") from exc
+        )
+    return UpstreamError(f"The upstream request failed: {type(exc).__name__}.")
 
 
 class Upstream:
@@ -160,7 +180,9 @@ class Upstream:
         head = request_head(request.method, target, request.headers, request.body)
         timeouts, first_byte_s = limits.timeouts, limits.first_byte_s()
         head_due = pool.loop.time() + first_byte_s
-        connection = await pool.acquire(target.key, timeouts.connect_s or math.inf, first_byte_s)
+        connection = pool.take(target.key) or await pool.acquire(
+            target.key, timeouts.connect_s or math.inf, first_byte_s
+        )
         try:
             due = (head_due, body_due, timeouts.idle_s or math.inf)
             connection.start(request.method, head, request.body, due)

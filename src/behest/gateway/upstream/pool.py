@@ -98,12 +98,16 @@ class Pool:
         self._addresses: dict[tuple[str, int], tuple[float, list[tuple[int, str, int]]]] = {}
         self._tls: ssl.SSLContext | None = None
 
-    async def acquire(self, key: Key, connect_s: float, within_s: float) -> Connection:
-        """An open connection to ``key``: an idle one, else a new one within ``connect_s``
-        (ConnectTimeout) and ``within_s`` (TimeoutError), whichever is shorter."""
+    def take(self, key: Key) -> Connection | None:
+        """An idle connection to ``key``, if one is open and a place is free."""
         if self._busy < self.size and (reused := self._reuse(key)) is not None:
             self._busy += 1
             return reused
+        return None
+
+    async def acquire(self, key: Key, connect_s: float, within_s: float) -> Connection:
+        """A connection to ``key`` once a place is free: an idle one, else a new one, within
+        ``connect_s`` (ConnectTimeout) and ``within_s`` (TimeoutError), whichever is shorter."""
         try:
             async with asyncio.timeout(min(connect_s, within_s)):
                 await self._slot()
