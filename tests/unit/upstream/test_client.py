@@ -285,6 +285,16 @@ async def test_a_connection_the_server_closed_while_idle_is_not_reused() -> None
     assert server.connections == 2
 
 
+async def test_callers_over_the_pool_size_wait_for_a_connection() -> None:
+    async def answer(_head: bytes, writer: Writer) -> None:
+        await asyncio.sleep(0.02)
+        writer.write(reply(b"{}"))
+
+    async with serving(answer) as server, client(pool_size=2) as up:
+        replies = await asyncio.gather(*(up.send(post(server)) for _ in range(8)))
+    assert [r.body for r in replies] == [b"{}"] * 8 and server.connections == 2
+
+
 async def test_idle_connections_expire(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(pool_module, "KEEPALIVE_S", 0.1)
     async with serving(answering(reply(b"{}"))) as server, client() as up:
