@@ -76,9 +76,12 @@ _STREET_ALTERNATIVES = tuple(map(re.compile, (_NUMBERED, _PREFIXED, _CAPITALISED
 # In ASCII text (where case-insensitive matching is ASCII's), a _NUMBERED match holds its
 # street word at the start of one of the six pieces after the first number, when the text
 # is split at spaces, tabs and commas; one piece is a number, four the words before.
-_PIECE_GAP = re.compile(r"[ \t,]+")
-_SUFFIX_HEAD = re.compile(rf"(?:{_SUFFIX})(?![A-Za-z0-9_])")
 _PIECES_READ = 240
+_SEVEN_GAPS = re.compile(r"[^ \t,]*+(?:[ \t,]++[^ \t,]*+){7}")
+# a piece among the second to the seventh that starts with a street word
+_SUFFIX_SOON = re.compile(
+    rf"[^ \t,]*+(?:[ \t,]++[^ \t,]*+){{0,5}}?[ \t,]++(?:{_SUFFIX})(?![A-Za-z0-9_])"
+)
 # What a match of _LOCAL holds before its last number: a word, or a number and a word
 _LOCAL_SHAPE = re.compile(r"(?:\d+[^\s\d]?[ \t]+)?[^\s\d]+[ \t]+\d")
 _UNIT = re.compile(
@@ -193,10 +196,15 @@ def _street_word_soon(text: str, at: int) -> bool:
     only in ASCII text without one at the start of the pieces it can stand in."""
     if not text.isascii():
         return True
-    pieces = _PIECE_GAP.split(text[at : at + _PIECES_READ], maxsplit=7)
-    if len(pieces) < 8 and at + _PIECES_READ < len(text):
+    end = at + _PIECES_READ
+    if end < len(text) and not _SEVEN_GAPS.match(text, at, end):
         return True  # long words: not all the pieces were read
-    return any(_SUFFIX_HEAD.match(piece.lower()) for piece in pieces[1:7])
+    return _SUFFIX_SOON.match(_lowered(text), at, end) is not None
+
+
+@lru_cache(maxsize=2)
+def _lowered(text: str) -> str:
+    return text.lower()
 
 
 def street_matches(text: str) -> Iterator[re.Match[str]]:
