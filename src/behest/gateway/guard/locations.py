@@ -23,7 +23,7 @@ from behest.gateway.guard.runs import (
     name_runs,
     words_before,
 )
-from behest.gateway.guard.windows import digit_starts, match_at, mirror
+from behest.gateway.guard.windows import digit_starts, lowered, match_at, mirror
 
 _W = r"[^\W\d_][^\W\d_'’.-]*(?:['’-][^\W\d_]+)*\.?"  # one word, unicode letters
 _CAPW = r"(?-i:[^\W\d_a-zß-ÿ])[^\W\d_'’.-]*(?:['’-][^\W\d_]+)*\.?"  # capitalised word
@@ -199,12 +199,7 @@ def _street_word_soon(text: str, at: int) -> bool:
     end = at + _PIECES_READ
     if end < len(text) and not _SEVEN_GAPS.match(text, at, end):
         return True  # long words: not all the pieces were read
-    return _SUFFIX_SOON.match(_lowered(text), at, end) is not None
-
-
-@lru_cache(maxsize=2)
-def _lowered(text: str) -> str:
-    return text.lower()
+    return _SUFFIX_SOON.match(lowered(text), at, end) is not None
 
 
 def street_matches(text: str) -> Iterator[re.Match[str]]:

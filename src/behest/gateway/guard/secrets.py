@@ -21,6 +21,7 @@ from behest.gateway.guard.secret_checks import (
     secret_name,
     structure_ok,
 )
+from behest.gateway.guard.windows import lowered
 
 _B = r"(?<![A-Za-z0-9_-])"  # token start
 _E = r"(?![A-Za-z0-9_-])"  # token end
@@ -331,9 +332,9 @@ def _in_context(text: str) -> Iterator[Finding]:
 def detect_secrets(text: str) -> list[Finding]:
     found = [Finding(m.start(), m.end(), "SECRET", 0.95) for m in _known(text) if _verified(m)]
     found += _in_context(text)
-    lowered = text.lower()
-    found += _assigned(text, lowered)
-    prose = _PROSE_PASSWORD.finditer(text) if "assword" in lowered else ()
+    lower = lowered(text)
+    found += _assigned(text, lower)
+    prose = _PROSE_PASSWORD.finditer(text) if "assword" in lower else ()
     for m in prose:
         if not _PLACEHOLDER_VALUE.match(m.group("v")):
             found.append(Finding(m.start("v"), m.end("v"), "SECRET", 0.6))

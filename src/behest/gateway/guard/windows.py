@@ -66,6 +66,12 @@ def dense_digit_starts(text: str, least: int) -> list[int]:
 
 
 @lru_cache(maxsize=2)
+def lowered(text: str) -> str:
+    """``text.lower()``, which several detectors read."""
+    return text.lower()
+
+
+@lru_cache(maxsize=2)
 def mirror(text: str) -> str:
     """``text`` reversed: a pattern matched at ``len(text) - at`` reads backwards from ``at``."""
     return text[::-1]
