@@ -23,7 +23,7 @@ from behest.gateway.guard.runs import (
     name_runs,
     words_before,
 )
-from behest.gateway.guard.windows import digit_starts, lowered, match_at, mirror
+from behest.gateway.guard.windows import digit_runs, digit_starts, lowered, match_at, mirror
 
 _W = r"[^\W\d_][^\W\d_'’.-]*(?:['’-][^\W\d_]+)*\.?"  # one word, unicode letters
 _CAPW = r"(?-i:[^\W\d_a-zß-ÿ])[^\W\d_'’.-]*(?:['’-][^\W\d_]+)*\.?"  # capitalised word
@@ -78,9 +78,14 @@ _STREET_ALTERNATIVES = tuple(map(re.compile, (_NUMBERED, _PREFIXED, _CAPITALISED
 # is split at spaces, tabs and commas; one piece is a number, four the words before.
 _PIECES_READ = 240
 _SEVEN_GAPS = re.compile(r"[^ \t,]*+(?:[ \t,]++[^ \t,]*+){7}")
-# a piece among the second to the seventh that starts with a street word
+# a piece among the second to the seventh that starts with a street word (the words
+# grouped by their first letter, so that a piece costs one test per letter)
+_SUFFIX_BY_FIRST = "|".join(
+    f"{first}(?:{'|'.join(word[1:] for word in _SUFFIX.split('|') if word[0] == first)})"
+    for first in dict.fromkeys(word[0] for word in _SUFFIX.split("|"))
+)
 _SUFFIX_SOON = re.compile(
-    rf"[^ \t,]*+(?:[ \t,]++[^ \t,]*+){{0,5}}?[ \t,]++(?:{_SUFFIX})(?![A-Za-z0-9_])"
+    rf"[^ \t,]*+(?:[ \t,]++[^ \t,]*+){{0,5}}?[ \t,]++(?:{_SUFFIX_BY_FIRST})(?![A-Za-z0-9_])"
 )
 # What a match of _LOCAL holds before its last number: a word, or a number and a word
 _LOCAL_SHAPE = re.compile(r"(?:\d+[^\s\d]?[ \t]+)?[^\s\d]+[ \t]+\d")
@@ -151,29 +156,53 @@ def _street_starts(text: str) -> Iterator[int]:
     every word of the other alternatives ends), a word that is not lower case (``_CAPW``)
     or the last word, which may carry a local suffix."""
     reverse, size, back_to_words = mirror(text), len(text), _BACK_TO_WORDS.match
-    for at in digit_starts(text):
+    for at, end in digit_runs(text):
         glued = at > 0 and (text[at - 1].isalnum() or text[at - 1] == "_")
-        if not glued and _AFTER_NUMBER.match(text, at):
+        if not glued and _word_may_follow(text, end - at, end) and _AFTER_NUMBER.match(text, at):
             yield at
         found = back_to_words(reverse, size - at)
         lo = at - (found.end() - (size - at)) if found else at
-        if lo == at:
-            continue
         before = text[lo:at].rstrip(" \t")
-        spaced = len(before) < at - lo
-        if not (spaced and (before[-1:].isalpha() or before[-1:] == ".")):
-            if " " in before or "\t" in before or spaced:
-                yield from (
-                    m.start()
-                    for m in _WORD_START.finditer(text, lo, at)
-                    if _prefix_at(text, m.start())
-                )
-            continue
-        last = lo + max(before.rfind(" "), before.rfind("\t")) + 1
-        for m in _WORD_START.finditer(text, lo, at):
-            w = m.start()
-            if w >= last or not _lower_start(text[w]) or _prefix_at(text, w):
-                yield w
+        if before:  # else no word before the number, or only spaces
+            yield from _starts_before(text, lo, at, before)
+
+
+def _word_may_follow(text: str, digits: int, end: int) -> bool:
+    """What ``_AFTER_NUMBER`` needs after a run of ``digits`` digits that ends at ``end``:
+    at most 6 digits, then a space, comma or tab, perhaps after one ASCII letter."""
+    if digits > 6:
+        return False
+    after = text[end : end + 1]
+    if after in _NUMBER_GAPS:
+        return True
+    return after in _ASCII_LETTERS and text[end + 1 : end + 2] in _NUMBER_GAPS
+
+
+_NUMBER_GAPS = frozenset(" ,\t")
+_ASCII_LETTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+
+
+def _starts_before(text: str, lo: int, at: int, before: str) -> Iterator[int]:
+    """The starts among the words in ``text[lo:at]`` (``before``: it without the spaces
+    and tabs at its end) before the number at ``at``."""
+    spaced = len(before) < at - lo
+    if not (spaced and (before[-1].isalpha() or before[-1] == ".")):
+        if " " in before or "\t" in before or spaced:
+            for m in _WORD_START.finditer(text, lo, at):
+                w = m.start()
+                if text[w] in _PREFIX_FIRSTS and _PREFIX_AT.match(text, w):
+                    yield w
+        return
+    last = lo + max(before.rfind(" "), before.rfind("\t")) + 1
+    for m in _WORD_START.finditer(text, lo, at):
+        w = m.start()
+        c = text[w]
+        if (
+            w >= last
+            or not ("a" <= c <= "z" or "ß" <= c <= "ÿ")  # _lower_start
+            or (c in _PREFIX_FIRSTS and _PREFIX_AT.match(text, w))  # _prefix_at
+        ):
+            yield w
 
 
 def _street_match(text: str, at: int) -> re.Match[str] | None:
