@@ -99,7 +99,6 @@ _MILITARY = re.compile(
 _POSTAL = re.compile(
     r"\b[A-Z]{2}\s+\d{4,5}(?:-\d{4})?\b|(?<=[,\n ])\d{5}(?:-\d{4})?(?=\s*(?:\n|$|[,.?]))"
 )
-_SPACES_BACK = re.compile(r"\s+")  # read in the mirrored text
 
 
 def _postal_starts(text: str) -> Iterator[int]:
@@ -108,9 +107,11 @@ def _postal_starts(text: str) -> Iterator[int]:
     for at in digit_starts(text):
         if at > 0 and text[at - 1] in ",\n ":
             yield at
-        spaces = _SPACES_BACK.match(mirror(text), len(text) - at)
-        two = at - (spaces.end() - spaces.start()) - 2 if spaces else -1
-        if two >= 0 and "A" <= text[two] <= "Z" and "A" <= text[two + 1] <= "Z":
+        space = at - 1  # back over the white space (``\s``) before the number
+        while space >= 0 and text[space].isspace():
+            space -= 1
+        two = space - 1
+        if space < at - 1 and two >= 0 and "A" <= text[two] <= "Z" and "A" <= text[two + 1] <= "Z":
             yield two
 
 
@@ -398,6 +399,9 @@ def _present_words(text: str) -> frozenset[str]:
     """The capitalised words of the text and the parts of those joined by apostrophes or
     hyphens (``X-Box``): what the gated patterns' words are looked for in."""
     words = capitals(text).words
+    joined = " ".join(words)  # one look for the joiners, in all words at once
+    if "-" not in joined and "'" not in joined and "’" not in joined:
+        return frozenset(words)
     parts = [
         part
         for word in words
