@@ -48,7 +48,20 @@ _NUM = r"\d{1,6}[A-Za-z]?"
 _BACK_TO_WORDS = re.compile(r"[^\s\d]*(?:[ \t]+[^\s\d]*){0,5}")
 _WORD_START = re.compile(r"(?<!\w)[^\W\d_]")
 _AFTER_NUMBER = re.compile(rf"{_NUM}(?:[ ,]+{_NUM})?[ \t,]+[^\W\d_]")
-_PREFIX_AT = re.compile(rf"(?i:{_PREFIX})")  # a digit glued to a word ends a prefixed street
+
+
+def _by_first_letter(words: str) -> str:
+    """An alternation of words (``a|b|c``) with the words grouped by their first letter,
+    which a match then tests once per letter, not once per word: the same words match."""
+    alternatives = words.split("|")
+    return "|".join(
+        f"{first}(?:{'|'.join(word[1:] for word in alternatives if word[0] == first)})"
+        for first in dict.fromkeys(word[0] for word in alternatives)
+    )
+
+
+# whether a street prefix starts here (a digit glued to a word ends a prefixed street)
+_PREFIX_AT = re.compile(rf"(?i:{_by_first_letter(_PREFIX)})")
 # What a street prefix can start with: case-insensitive matching also relates the long s
 # (U+017F) to "s"; a test compares this with the pattern's class for every character.
 _PREFIX_FIRSTS = frozenset(
@@ -78,14 +91,10 @@ _STREET_ALTERNATIVES = tuple(map(re.compile, (_NUMBERED, _PREFIXED, _CAPITALISED
 # is split at spaces, tabs and commas; one piece is a number, four the words before.
 _PIECES_READ = 240
 _SEVEN_GAPS = re.compile(r"[^ \t,]*+(?:[ \t,]++[^ \t,]*+){7}")
-# a piece among the second to the seventh that starts with a street word (the words
-# grouped by their first letter, so that a piece costs one test per letter)
-_SUFFIX_BY_FIRST = "|".join(
-    f"{first}(?:{'|'.join(word[1:] for word in _SUFFIX.split('|') if word[0] == first)})"
-    for first in dict.fromkeys(word[0] for word in _SUFFIX.split("|"))
-)
+# a piece among the second to the seventh that starts with a street word
 _SUFFIX_SOON = re.compile(
-    rf"[^ \t,]*+(?:[ \t,]++[^ \t,]*+){{0,5}}?[ \t,]++(?:{_SUFFIX_BY_FIRST})(?![A-Za-z0-9_])"
+    rf"[^ \t,]*+(?:[ \t,]++[^ \t,]*+){{0,5}}?[ \t,]++(?:{_by_first_letter(_SUFFIX)})"
+    r"(?![A-Za-z0-9_])"
 )
 # What a match of _LOCAL holds before its last number: a word, or a number and a word
 _LOCAL_SHAPE = re.compile(r"(?:\d+[^\s\d]?[ \t]+)?[^\s\d]+[ \t]+\d")
