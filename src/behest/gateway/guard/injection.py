@@ -23,6 +23,7 @@ import re
 import zlib
 from dataclasses import dataclass
 
+from behest.gateway.guard import windows
 from behest.gateway.guard.injection_signals import SIGNALS
 from behest.gateway.guard.learned import shipped_model, top_features
 from behest.gateway.guard.literals import LiteralIndex, Occurrences
@@ -55,7 +56,9 @@ class InjectionVerdict:
 
 def normalise(text: str) -> str:
     """Lowered, with typographic apostrophes and quotes made plain."""
-    return text.lower().replace("\u2019", "'").replace("\u201c", '"').replace("\u201d", '"')
+    return (
+        windows.lowered(text).replace("\u2019", "'").replace("\u201c", '"').replace("\u201d", '"')
+    )
 
 
 def _instruction_in_document(text: str, found: Occurrences, fired: tuple[str, ...]) -> bool:

@@ -23,7 +23,7 @@ from behest.gateway.guard.runs import (
     name_runs,
     words_before,
 )
-from behest.gateway.guard.windows import digit_starts, match_at, mirror
+from behest.gateway.guard.windows import digit_runs, digit_starts, lowered, match_at, mirror
 
 _W = r"[^\W\d_][^\W\d_'’.-]*(?:['’-][^\W\d_]+)*\.?"  # one word, unicode letters
 _CAPW = r"(?-i:[^\W\d_a-zß-ÿ])[^\W\d_'’.-]*(?:['’-][^\W\d_]+)*\.?"  # capitalised word
@@ -48,7 +48,20 @@ _NUM = r"\d{1,6}[A-Za-z]?"
 _BACK_TO_WORDS = re.compile(r"[^\s\d]*(?:[ \t]+[^\s\d]*){0,5}")
 _WORD_START = re.compile(r"(?<!\w)[^\W\d_]")
 _AFTER_NUMBER = re.compile(rf"{_NUM}(?:[ ,]+{_NUM})?[ \t,]+[^\W\d_]")
-_PREFIX_AT = re.compile(rf"(?i:{_PREFIX})")  # a digit glued to a word ends a prefixed street
+
+
+def _by_first_letter(words: str) -> str:
+    """An alternation of words (``a|b|c``) with the words grouped by their first letter,
+    which a match then tests once per letter, not once per word: the same words match."""
+    alternatives = words.split("|")
+    return "|".join(
+        f"{first}(?:{'|'.join(word[1:] for word in alternatives if word[0] == first)})"
+        for first in dict.fromkeys(word[0] for word in alternatives)
+    )
+
+
+# whether a street prefix starts here (a digit glued to a word ends a prefixed street)
+_PREFIX_AT = re.compile(rf"(?i:{_by_first_letter(_PREFIX)})")
 # What a street prefix can start with: case-insensitive matching also relates the long s
 # (U+017F) to "s"; a test compares this with the pattern's class for every character.
 _PREFIX_FIRSTS = frozenset(
@@ -76,9 +89,13 @@ _STREET_ALTERNATIVES = tuple(map(re.compile, (_NUMBERED, _PREFIXED, _CAPITALISED
 # In ASCII text (where case-insensitive matching is ASCII's), a _NUMBERED match holds its
 # street word at the start of one of the six pieces after the first number, when the text
 # is split at spaces, tabs and commas; one piece is a number, four the words before.
-_PIECE_GAP = re.compile(r"[ \t,]+")
-_SUFFIX_HEAD = re.compile(rf"(?:{_SUFFIX})(?![A-Za-z0-9_])")
 _PIECES_READ = 240
+_SEVEN_GAPS = re.compile(r"[^ \t,]*+(?:[ \t,]++[^ \t,]*+){7}")
+# a piece among the second to the seventh that starts with a street word
+_SUFFIX_SOON = re.compile(
+    rf"[^ \t,]*+(?:[ \t,]++[^ \t,]*+){{0,5}}?[ \t,]++(?:{_by_first_letter(_SUFFIX)})"
+    r"(?![A-Za-z0-9_])"
+)
 # What a match of _LOCAL holds before its last number: a word, or a number and a word
 _LOCAL_SHAPE = re.compile(r"(?:\d+[^\s\d]?[ \t]+)?[^\s\d]+[ \t]+\d")
 _UNIT = re.compile(
@@ -91,7 +108,6 @@ _MILITARY = re.compile(
 _POSTAL = re.compile(
     r"\b[A-Z]{2}\s+\d{4,5}(?:-\d{4})?\b|(?<=[,\n ])\d{5}(?:-\d{4})?(?=\s*(?:\n|$|[,.?]))"
 )
-_SPACES_BACK = re.compile(r"\s+")  # read in the mirrored text
 
 
 def _postal_starts(text: str) -> Iterator[int]:
@@ -100,9 +116,11 @@ def _postal_starts(text: str) -> Iterator[int]:
     for at in digit_starts(text):
         if at > 0 and text[at - 1] in ",\n ":
             yield at
-        spaces = _SPACES_BACK.match(mirror(text), len(text) - at)
-        two = at - (spaces.end() - spaces.start()) - 2 if spaces else -1
-        if two >= 0 and "A" <= text[two] <= "Z" and "A" <= text[two + 1] <= "Z":
+        space = at - 1  # back over the white space (``\s``) before the number
+        while space >= 0 and text[space].isspace():
+            space -= 1
+        two = space - 1
+        if space < at - 1 and two >= 0 and "A" <= text[two] <= "Z" and "A" <= text[two + 1] <= "Z":
             yield two
 
 
@@ -148,29 +166,53 @@ def _street_starts(text: str) -> Iterator[int]:
     every word of the other alternatives ends), a word that is not lower case (``_CAPW``)
     or the last word, which may carry a local suffix."""
     reverse, size, back_to_words = mirror(text), len(text), _BACK_TO_WORDS.match
-    for at in digit_starts(text):
+    for at, end in digit_runs(text):
         glued = at > 0 and (text[at - 1].isalnum() or text[at - 1] == "_")
-        if not glued and _AFTER_NUMBER.match(text, at):
+        if not glued and _word_may_follow(text, end - at, end) and _AFTER_NUMBER.match(text, at):
             yield at
         found = back_to_words(reverse, size - at)
         lo = at - (found.end() - (size - at)) if found else at
-        if lo == at:
-            continue
         before = text[lo:at].rstrip(" \t")
-        spaced = len(before) < at - lo
-        if not (spaced and (before[-1:].isalpha() or before[-1:] == ".")):
-            if " " in before or "\t" in before or spaced:
-                yield from (
-                    m.start()
-                    for m in _WORD_START.finditer(text, lo, at)
-                    if _prefix_at(text, m.start())
-                )
-            continue
-        last = lo + max(before.rfind(" "), before.rfind("\t")) + 1
-        for m in _WORD_START.finditer(text, lo, at):
-            w = m.start()
-            if w >= last or not _lower_start(text[w]) or _prefix_at(text, w):
-                yield w
+        if before:  # else no word before the number, or only spaces
+            yield from _starts_before(text, lo, at, before)
+
+
+def _word_may_follow(text: str, digits: int, end: int) -> bool:
+    """What ``_AFTER_NUMBER`` needs after a run of ``digits`` digits that ends at ``end``:
+    at most 6 digits, then a space, comma or tab, perhaps after one ASCII letter."""
+    if digits > 6:
+        return False
+    after = text[end : end + 1]
+    if after in _NUMBER_GAPS:
+        return True
+    return after in _ASCII_LETTERS and text[end + 1 : end + 2] in _NUMBER_GAPS
+
+
+_NUMBER_GAPS = frozenset(" ,\t")
+_ASCII_LETTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+
+
+def _starts_before(text: str, lo: int, at: int, before: str) -> Iterator[int]:
+    """The starts among the words in ``text[lo:at]`` (``before``: it without the spaces
+    and tabs at its end) before the number at ``at``."""
+    spaced = len(before) < at - lo
+    if not (spaced and (before[-1].isalpha() or before[-1] == ".")):
+        if " " in before or "\t" in before or spaced:
+            for m in _WORD_START.finditer(text, lo, at):
+                w = m.start()
+                if text[w] in _PREFIX_FIRSTS and _PREFIX_AT.match(text, w):
+                    yield w
+        return
+    last = lo + max(before.rfind(" "), before.rfind("\t")) + 1
+    for m in _WORD_START.finditer(text, lo, at):
+        w = m.start()
+        c = text[w]
+        if (
+            w >= last
+            or not ("a" <= c <= "z" or "ß" <= c <= "ÿ")  # _lower_start
+            or (c in _PREFIX_FIRSTS and _PREFIX_AT.match(text, w))  # _prefix_at
+        ):
+            yield w
 
 
 def _street_match(text: str, at: int) -> re.Match[str] | None:
@@ -193,10 +235,10 @@ def _street_word_soon(text: str, at: int) -> bool:
     only in ASCII text without one at the start of the pieces it can stand in."""
     if not text.isascii():
         return True
-    pieces = _PIECE_GAP.split(text[at : at + _PIECES_READ], maxsplit=7)
-    if len(pieces) < 8 and at + _PIECES_READ < len(text):
+    end = at + _PIECES_READ
+    if end < len(text) and not _SEVEN_GAPS.match(text, at, end):
         return True  # long words: not all the pieces were read
-    return any(_SUFFIX_HEAD.match(piece.lower()) for piece in pieces[1:7])
+    return _SUFFIX_SOON.match(lowered(text), at, end) is not None
 
 
 def street_matches(text: str) -> Iterator[re.Match[str]]:
@@ -366,6 +408,9 @@ def _present_words(text: str) -> frozenset[str]:
     """The capitalised words of the text and the parts of those joined by apostrophes or
     hyphens (``X-Box``): what the gated patterns' words are looked for in."""
     words = capitals(text).words
+    joined = " ".join(words)  # one look for the joiners, in all words at once
+    if "-" not in joined and "'" not in joined and "’" not in joined:
+        return frozenset(words)
     parts = [
         part
         for word in words

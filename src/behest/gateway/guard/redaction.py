@@ -11,12 +11,14 @@ import hashlib
 import re
 from collections import Counter
 from collections.abc import Iterable
+from operator import attrgetter
 
 from behest.gateway.guard.findings import Finding
 from behest.gateway.guard.policy import Action, GuardPolicy
 from behest.gateway.guard.restore import PLACEHOLDER, Restorer
 
 MASK = "****"
+_START = attrgetter("start")
 
 
 @functools.lru_cache(maxsize=256)
@@ -43,7 +45,7 @@ class Redactor:
         """``text`` with the findings the policy redacts replaced; everything is counted."""
         pieces: list[str] = []
         cursor = 0
-        for finding in sorted(findings, key=lambda f: f.start):
+        for finding in sorted(findings, key=_START):
             value = text[finding.start : finding.end]
             replacement = self._decide(finding.type, value)
             if replacement is not None and finding.start >= cursor:
@@ -60,7 +62,7 @@ class Redactor:
 
     def _decide(self, entity_type: str, value: str) -> str | None:
         mode, action = self.policy.rule_for(entity_type)
-        if mode == "off" or self.policy.is_allowed(value):
+        if mode == "off" or (self.policy.allow_list and self.policy.is_allowed(value)):
             return None
         self.found[entity_type] += 1
         if mode == "block":
@@ -87,7 +89,9 @@ class Redactor:
         key = value
         if key not in self._by_value:
             if self._taken is None:  # the placeholders users wrote, found on first need
-                self._taken = {m.group() for t in self._texts for m in PLACEHOLDER.finditer(t)}
+                self._taken = {
+                    m.group() for t in self._texts if "<" in t for m in PLACEHOLDER.finditer(t)
+                }
             tag = _tag(entity_type)
             while True:
                 self._counters[tag] += 1

@@ -21,6 +21,7 @@ from behest.gateway.guard.secret_checks import (
     secret_name,
     structure_ok,
 )
+from behest.gateway.guard.windows import lowered
 
 _B = r"(?<![A-Za-z0-9_-])"  # token start
 _E = r"(?![A-Za-z0-9_-])"  # token end
@@ -137,13 +138,16 @@ def _random_looking(value: str) -> bool:
     return classes >= 2 and shannon_entropy(value) >= (3.0 if len(value) < 20 else 3.5)
 
 
-def _names(text: str, lowered: str | None = None) -> Iterator[re.Match[str]]:
-    """``_NAME_RE.finditer(text)``, trying the pattern only a little before each core word."""
+def _names(
+    text: str, lowered: str | None = None, cores: Occurrences | None = None
+) -> Iterator[re.Match[str]]:
+    """``_NAME_RE.finditer(text)``, trying the pattern only a little before each core word
+    (``cores``: ``_NAME_CORE_INDEX.scan(lowered)``, ``lowered``: ``text.lower()``)."""
     if any(odd in text for odd in _FOLD_ODDITIES):
         yield from _NAME_RE.finditer(text)
         return
-    lowered = text.lower() if lowered is None else lowered
-    cores = _NAME_CORE_INDEX.scan(lowered)
+    if cores is None:
+        cores = _NAME_CORE_INDEX.scan(text.lower() if lowered is None else lowered)
     starts = {
         start
         for core in _NAME_CORES
@@ -158,20 +162,19 @@ def _names(text: str, lowered: str | None = None) -> Iterator[re.Match[str]]:
             end = m.end()
 
 
-def _may_hold_bearer(text: str, lowered: str) -> bool:
+def _may_hold_bearer(text: str, lowered: str, cores: Occurrences | None = None) -> bool:
     """Whether ``_BEARER`` can match: it needs "bearer", "token" or "-u" (any case)."""
-    return (
-        "bearer" in lowered
-        or "token" in lowered
-        or "-u" in lowered
-        or any(odd in text for odd in _FOLD_ODDITIES)
+    cores = _NAME_CORE_INDEX.scan(lowered) if cores is None else cores
+    return any(word in cores for word in _BEARER_WORDS) or any(
+        odd in text for odd in _FOLD_ODDITIES
     )
 
 
-def _assigned(text: str, lowered: str) -> list[Finding]:
-    """``lowered``: ``text.lower()``."""
+def _assigned(text: str, lowered: str, cores: Occurrences | None = None) -> list[Finding]:
+    """``lowered``: ``text.lower()``; ``cores``: ``_NAME_CORE_INDEX.scan(lowered)``."""
+    cores = _NAME_CORE_INDEX.scan(lowered) if cores is None else cores
     found = []
-    for name in _names(text, lowered):
+    for name in _names(text, lowered, cores):
         m = _VALUE.match(text, name.end())
         if m is None:
             continue
@@ -190,7 +193,7 @@ def _assigned(text: str, lowered: str) -> list[Finding]:
             continue
         if _random_looking(value) or _password_like(name.group(), value):
             found.append(Finding(m.start(group), m.end(group), "SECRET", 0.7))
-    for m in _BEARER.finditer(text) if _may_hold_bearer(text, lowered) else ():
+    for m in _BEARER.finditer(text) if _may_hold_bearer(text, lowered, cores) else ():
         group = "v" if m.group("v") is not None else "u"
         if _PLACEHOLDER_VALUE.match(m.group(group).strip("\"'")):
             continue
@@ -261,13 +264,10 @@ def _password_like(assignment: str, value: str) -> bool:
     return bool(_PASSWORD_NAME.search(assignment)) and not _PLACEHOLDER_VALUE.match(value)
 
 
-_KNOWN_INDEX = LiteralIndex(literal for literal, _ in _KNOWN_STARTS)
-_NAME_CORE_INDEX = LiteralIndex(_NAME_CORES)
-
-
-def _known(text: str) -> Iterator[re.Match[str]]:
-    """``_KNOWN.finditer(text)``, trying the pattern only where a match can start."""
-    found = _KNOWN_INDEX.scan(text)
+def _known(text: str, found: Occurrences | None = None) -> Iterator[re.Match[str]]:
+    """``_KNOWN.finditer(text)``, trying the pattern only where a match can start
+    (``found``: ``_KNOWN_INDEX.scan(text)``)."""
+    found = _KNOWN_INDEX.scan(text) if found is None else found
     starts = {
         at - k
         for literal, offsets in _KNOWN_STARTS
@@ -275,7 +275,7 @@ def _known(text: str) -> Iterator[re.Match[str]]:
         for at in _starts(found, literal)
         for k in offsets
     }
-    if any(t in text for t in _KUBEADM_TRIGGERS):  # "<6>.<16>" tokens start 6 before a dot
+    if any(t in found for t in _KUBEADM_TRIGGERS):  # "<6>.<16>" tokens start 6 before a dot
         starts.update(at - 6 for at in _finds(text, "."))
     end = 0
     for start in sorted(starts):
@@ -321,23 +321,42 @@ _IN_CONTEXT = (
 )
 
 
-def _in_context(text: str) -> Iterator[Finding]:
+# the literals looked for in the text, and in its lower case, in one pass each: where
+# provider keys start and what decides whether the patterns that need a word run at all
+_CLI_FLAGS = ("-p", "-P")
+_KNOWN_INDEX = LiteralIndex(
+    [
+        *(literal for literal, _ in _KNOWN_STARTS),
+        *_KUBEADM_TRIGGERS,
+        *(trigger for trigger, _ in _IN_CONTEXT),
+        *_CLI_FLAGS,
+    ]
+)
+_BEARER_WORDS = ("bearer", "token", "-u")
+_NAME_CORE_INDEX = LiteralIndex([*_NAME_CORES, *_BEARER_WORDS, "assword"])
+
+
+def _in_context(text: str, found: Occurrences) -> Iterator[Finding]:
     for trigger, pattern in _IN_CONTEXT:
-        if trigger in text:
+        if trigger in found:
             for m in pattern.finditer(text):
                 yield Finding(m.start("v"), m.end("v"), "SECRET", 0.7)
 
 
 def detect_secrets(text: str) -> list[Finding]:
-    found = [Finding(m.start(), m.end(), "SECRET", 0.95) for m in _known(text) if _verified(m)]
-    found += _in_context(text)
-    lowered = text.lower()
-    found += _assigned(text, lowered)
-    prose = _PROSE_PASSWORD.finditer(text) if "assword" in lowered else ()
+    anchors = _KNOWN_INDEX.scan(text)
+    found = [
+        Finding(m.start(), m.end(), "SECRET", 0.95) for m in _known(text, anchors) if _verified(m)
+    ]
+    found += _in_context(text, anchors)
+    lower = lowered(text)
+    cores = _NAME_CORE_INDEX.scan(lower)
+    found += _assigned(text, lower, cores)
+    prose = _PROSE_PASSWORD.finditer(text) if "assword" in cores else ()
     for m in prose:
         if not _PLACEHOLDER_VALUE.match(m.group("v")):
             found.append(Finding(m.start("v"), m.end("v"), "SECRET", 0.6))
-    cli = _CLI_PASSWORD.finditer(text) if "-p" in text or "-P" in text else ()
+    cli = _CLI_PASSWORD.finditer(text) if any(flag in anchors for flag in _CLI_FLAGS) else ()
     for m in cli:
         if _FILE_NAME.fullmatch(m.group("v").rstrip(",;)`")):
             continue  # a project or config file (tsc -p tsconfig.json) is no password

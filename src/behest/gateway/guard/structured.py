@@ -18,6 +18,7 @@ from behest.gateway.guard.windows import (
     dense_digit_starts,
     digit_starts,
     literal_starts,
+    lowered,
     match_at,
     run_starts,
 )
@@ -75,9 +76,9 @@ _IPV6_RUN = re.compile(r"[\w:]*")
 _TLD_DOT = re.compile(
     r"\.(?:com|org|net|edu|gov|io|co|info|biz|me|app|dev|ai|uk|de|fr|eu)", re.IGNORECASE
 )
-# what can follow the dot of a ".tld" (case-insensitive matching also relates U+0130 and
-# U+0131 to "i"); other dots cost no attempt of the pattern
-_TLD_FIRST = frozenset("cCoOnNeEgGiIbBmMaAdDuUfF\u0130\u0131")
+# a dot and what can follow the dot of a ".tld" (case-insensitive matching also relates
+# U+0130 and U+0131 to "i"): other dots cost no attempt of the pattern
+_TLD_DOT_START = re.compile("\\.[cCoOnNeEgGiIbBmMaAdDuUfF\u0130\u0131]")
 # what the birth-context pattern needs, lowered; the characters that case-insensitive
 # matching relates to ASCII letters but ``str.lower`` does not map to one
 _BIRTH_WORDS = ("born", "birth", "dob", "d.o.b", "geboren", "né")
@@ -124,13 +125,13 @@ def _url_starts(text: str) -> Iterator[int]:
     stretch holding a ``.tld`` starts."""
     for at in literal_starts(text, "://"):
         yield from (at - 4, at - 5)
-    tld_dots = []
-    www = "www" in text.lower()  # only "w" and "W" have a lower case holding "w"
-    for at in literal_starts(text, "."):
-        if at < 3 or (www and text[at - 3 : at].lower() == "www"):
-            yield at - 3
-        if text[at + 1 : at + 2] in _TLD_FIRST and _TLD_DOT.match(text, at):
-            tld_dots.append(at)
+    if "www" in lowered(text):  # only "w" and "W" have a lower case holding "w"
+        for at in literal_starts(text, "."):
+            if at < 3 or text[at - 3 : at].lower() == "www":
+                yield at - 3
+    else:
+        yield from (at - 3 for at in literal_starts(text[:3], "."))
+    tld_dots = [m.start() for m in _TLD_DOT_START.finditer(text) if _TLD_DOT.match(text, m.start())]
     yield from run_starts(_DOMAIN_RUN, text, tld_dots)
 
 
@@ -248,10 +249,10 @@ def detect_phone(text: str) -> list[Finding]:
 
 
 def detect_date_of_birth(text: str) -> list[Finding]:
-    lowered, ascii = text.lower(), text.isascii()  # no character outside ASCII in ASCII text
+    lower, ascii = lowered(text), text.isascii()  # no character outside ASCII in ASCII text
     odd = not ascii and any(odd in text for odd in _FOLD_ODDITIES)
     words = _BIRTH_WORDS_ASCII if ascii else _BIRTH_WORDS
-    if not odd and not any(word in lowered for word in words):
+    if not odd and not any(word in lower for word in words):
         return []  # no birth context anywhere
     found = []
     for m in _DATE.finditer(text):

@@ -15,24 +15,34 @@ from collections.abc import Iterable, Iterator
 from functools import lru_cache
 
 _DIGITS = re.compile(r"\d+")
-_MORE_DIGITS = re.compile(r"\d*")
+
+
+# ASCII bytes to their shape: a digit to "1", anything else to a space
+_DIGIT_SHAPE = bytes(49 if 48 <= byte <= 57 else 32 for byte in range(256))
 
 
 @lru_cache(maxsize=2)
 def digit_starts(text: str) -> tuple[int, ...]:
     """Where each run of decimal digits starts, sorted; several detectors ask for one text."""
-    if not text.isascii():  # other decimal digits exist; the pattern knows them all
-        return tuple(m.start() for m in _DIGITS.finditer(text))
-    found = [at for digit in "0123456789" for at in _finds(text, digit)]
-    found.sort()
-    return tuple(at for at in found if at == 0 or not "0" <= text[at - 1] <= "9")
+    return tuple(start for start, _ in digit_runs(text))
 
 
 @lru_cache(maxsize=2)
 def digit_runs(text: str) -> tuple[tuple[int, int], ...]:
     """Where each run of decimal digits starts and ends, sorted."""
-    more = _MORE_DIGITS.match
-    return tuple((at, m.end()) for at in digit_starts(text) if (m := more(text, at)))
+    if not text.isascii():  # other decimal digits exist; the pattern knows them all
+        return tuple((m.start(), m.end()) for m in _DIGITS.finditer(text))
+    shape = text.encode().translate(_DIGIT_SHAPE)
+    runs = []
+    at = shape.find(b"1")
+    while at >= 0:
+        end = shape.find(b" ", at)
+        if end < 0:
+            runs.append((at, len(text)))
+            break
+        runs.append((at, end))
+        at = shape.find(b"1", end)
+    return tuple(runs)
 
 
 # what stands between the digits of a number: a card's, a phone number's, an IP address's
@@ -63,6 +73,12 @@ def dense_digit_starts(text: str, least: int) -> list[int]:
     digits. A pattern whose matches hold only digits and ``NUMBER_JOINERS`` (or fewer of
     them), at least ``least`` digits, can start at no other run."""
     return [at for count, starts in digit_stretches(text) if count >= least for at in starts]
+
+
+@lru_cache(maxsize=2)
+def lowered(text: str) -> str:
+    """``text.lower()``, which several detectors read."""
+    return text.lower()
 
 
 @lru_cache(maxsize=2)
