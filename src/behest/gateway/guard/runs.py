@@ -14,9 +14,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from itertools import compress
 
 from behest.gateway.guard import gazetteer
-from behest.gateway.guard.capitals import capitals
+from behest.gateway.guard.capitals import Capitals, capitals
 
 HONORIFICS = str.split(
     "Mr Mrs Ms Miss Mx Dr Prof Sir Madam Dame Lord Lady Rev Herr Frau Mme Mlle Sr Sra"
@@ -35,7 +36,9 @@ _SURNAME_PREFIXES = ("Mc", "Mac", "O'", "O’", "D'", "D’")
 _PART = re.compile(r"['’-]")
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: one is made for every run of every text, and a frozen one costs several times
+# as much to make. The detectors that share a text's runs only read them.
+@dataclass(slots=True)
 class Run:
     start: int
     end: int
@@ -81,27 +84,32 @@ def name_runs(text: str) -> tuple[Run, ...]:
     initial's dot included: ``J. R. Smith``); all-capital words of two letters or more
     (``NASA``, headings) are left out."""
     found = capitals(text)
-    dull = ordinary_words()
-    keep = [
-        i
-        for i, word in enumerate(found.words)
-        if word not in dull and not (word.isupper() and len(word) > 1)
-    ]
+    words = found.words
+    # A text repeats its words: each distinct one is judged and looked up in the lists once.
+    wanted = {w for w in set(words) - ordinary_words() if len(w) == 1 or not w.isupper()}
+    kinds = {word: word_kind(word) for word in wanted}
+    no_run_alone = {w for w, kind in kinds.items() if kind == "common" and w not in STREET_WORDS}
+    keep = list(compress(range(len(words)), map(wanted.__contains__, words)))
     runs: list[Run] = []
-    group: list[tuple[int, int, str]] = []
-    last = -2
-    for i in keep:
-        start, end, word = found.starts[i], found.ends[i], found.words[i]
-        if len(word) == 1 and text[end : end + 1] == ".":
-            end += 1
-        if group and not (i == last + 1 and _joins(text[group[-1][1] : start])):
-            runs += _run(group)
-            group = []
-        group.append((start, end, word))
-        last = i
-    if group:
-        runs += _run(group)
+    at = 0
+    while at < len(keep):
+        last = at  # the group grows over the next capitals while they join
+        while (
+            last + 1 < len(keep)
+            and keep[last + 1] == keep[last] + 1
+            and _joins(text[_end(text, found, keep[last]) : found.starts[keep[last + 1]]])
+        ):
+            last += 1
+        if last > at or words[keep[at]] not in no_run_alone:
+            runs += _run(text, found, keep[at : last + 1], kinds)
+        at = last + 1
     return tuple(runs)
+
+
+def _end(text: str, found: Capitals, i: int) -> int:
+    """Where the ``i``-th capitalised word ends, an initial's dot included."""
+    end = found.ends[i]
+    return end + 1 if len(found.words[i]) == 1 and text[end : end + 1] == "." else end
 
 
 _PARTICLES = frozenset(str.split("van von de der den da di del la le du ten ter bin al el"))
@@ -112,17 +120,20 @@ def _joins(gap: str) -> bool:
     return gap in (" ", "") or (gap[:1] == " " == gap[-1:] and gap[1:-1] in _PARTICLES)
 
 
-def _run(group: list[tuple[int, int, str]]) -> list[Run]:
-    """The run of the grouped words, leading ordinary words left out (``Dear`` in ``Dear
-    Oksana`` is a family name too, but here it is what introduces the name); none for one
-    ordinary word alone (``Long`` at a sentence start), unless a street word."""
-    kinds = [word_kind(word) for _, _, word in group]
-    while len(group) > 1 and kinds[0] == "common":
-        group, kinds = group[1:], kinds[1:]
-    if kinds == ["common"] and group[0][2] not in STREET_WORDS:
+def _run(text: str, found: Capitals, group: list[int], known: dict[str, str]) -> list[Run]:
+    """The run of the grouped words (their places in ``found``), leading ordinary words
+    left out (``Dear`` in ``Dear Oksana`` is a family name too, but here it is what
+    introduces the name); none for one ordinary word alone (``Long`` at a sentence start),
+    unless a street word. ``known`` holds the kind of each word."""
+    words = tuple(map(found.words.__getitem__, group))
+    kinds = tuple(map(known.__getitem__, words))
+    first, last = 0, len(kinds) - 1
+    while first < last and kinds[first] == "common":
+        first += 1
+    if first == last and kinds[last] == "common" and words[last] not in STREET_WORDS:
         return []
-    words = tuple(word for _, _, word in group)
-    return [Run(group[0][0], group[-1][1], words, tuple(kinds))]
+    start = found.starts[group[first]]
+    return [Run(start, _end(text, found, group[-1]), words[first:], kinds[first:])]
 
 
 STREET_WORDS = frozenset(
