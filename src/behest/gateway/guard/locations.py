@@ -11,6 +11,7 @@ import re
 from bisect import bisect_left
 from collections.abc import Iterator
 from functools import cache, lru_cache
+from itertools import compress
 
 from behest.gateway.guard import gazetteer
 from behest.gateway.guard.capitals import capitals
@@ -285,26 +286,37 @@ def _place_findings(text: str) -> list[Finding]:
     """Gazetteer phrases of up to 4 tokens, longest first, never overlapping, each starting
     at a capitalised word (``capitals``) that begins a gazetteer entry."""
     found: list[Finding] = []
-    known, starts = gazetteer.places(), _place_starts()
-    common = gazetteer.common_words()
+    starts = _place_starts()
     words = capitals(text)
     going_on, longer = _continuations(), _longer_starts()
+    verdicts: dict[str, bool] = {}  # a text repeats its places: each phrase is looked up once
     cursor = 0
-    for i in [i for i, word in enumerate(words.words) if word in starts]:
+    for i in compress(range(len(words.words)), map(starts.__contains__, words.words)):
         start, word = words.starts[i], words.words[i]
         if start < cursor or (start >= 2 and text[start - 1] == "." and text[start - 2].isalpha()):
             continue
-        if word in going_on and not text.startswith(going_on[word], words.ends[i]):
+        rests = going_on.get(word)
+        if rests is not None and not text.startswith(rests, words.ends[i]):
             continue
         for end in reversed(_token_ends(text, start, 4 if word in longer else 1)):
             phrase = text[start:end]
             if phrase.isupper() and len(phrase) > 3:
                 phrase = phrase.title()
-            if phrase in known and (" " in phrase or phrase.lower() not in common):
+            place = verdicts.get(phrase)
+            if place is None:
+                place = verdicts[phrase] = _is_place(phrase)
+            if place:
                 found.append(Finding(start, end, "LOCATION", 0.7))
                 cursor = end
                 break
     return found
+
+
+def _is_place(phrase: str) -> bool:
+    """A gazetteer place, and of several words or no ordinary word."""
+    return phrase in gazetteer.places() and (
+        " " in phrase or phrase.lower() not in gazetteer.common_words()
+    )
 
 
 _STREET_WORD = re.compile(

@@ -67,7 +67,12 @@ _STREET_WORDS = frozenset(
     str.split("Street Road Avenue Lane Drive Boulevard Square Crescent Terrace")
 )
 _SUFFIXES = frozenset({"Jr", "Sr", "II", "III", "MD", "PhD", "DDS", "Esq"})
-_NAMEY = frozenset({"first", "last", "unknown", "initial"})
+
+
+def _namey(kinds: tuple[str, ...]) -> int:
+    """How many of the kinds are name-like (``first``, ``last``, ``unknown``, ``initial``):
+    all but the ordinary words and the places."""
+    return len(kinds) - kinds.count("common") - kinds.count("place")
 
 
 def _cue(words: list[str]) -> str:
@@ -87,7 +92,7 @@ def _cue(words: list[str]) -> str:
 
 def _speaker(text: str, run: Run) -> bool:
     """``Anna:`` at the start of a line, of name-like words only (``Summer Sale:`` is none)."""
-    if text[run.end : run.end + 1] != ":" or not all(kind in _NAMEY for kind in run.kinds):
+    if text[run.end : run.end + 1] != ":" or _namey(run.kinds) < len(run.kinds):
         return False
     return sentence_start(text, run.start)
 
@@ -104,7 +109,7 @@ def _street_before(text: str, run: Run, words: list[str]) -> bool:
 
 def _against(text: str, run: Run, words: list[str]) -> bool:
     """Signals that the run is no person: a place, an address, a company."""
-    if all(kind in ("common", "place") for kind in run.kinds) or run.words[-1] in STREET_WORDS:
+    if _namey(run.kinds) == 0 or run.words[-1] in STREET_WORDS:
         return True
     if len(run.words) > 1 and " ".join(run.words) in gazetteer.places():
         return True
@@ -124,7 +129,7 @@ def _score(text: str, run: Run) -> float:
         "place",
     ):  # "says Izumi": a place's name is a family name too
         return 0.8
-    has_name = any(kind in ("first", "last") for kind in kinds)
+    has_name = "first" in kinds or "last" in kinds
     cue = (
         said == "strong"
         or (has_name and said == "weak")
@@ -136,7 +141,7 @@ def _score(text: str, run: Run) -> float:
         return 0.7 if _addressee(text, run) and not _against(text, run, words) else 0.0
     if _against(text, run, words):
         return 0.0
-    namey = sum(kind in _NAMEY for kind in kinds)
+    namey = _namey(kinds)
     if kinds[0] == "first" and len(kinds) > 1 and namey == len(kinds):
         return 0.85
     if cue:

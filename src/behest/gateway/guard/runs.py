@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from itertools import compress
+from itertools import compress, repeat
 
 from behest.gateway.guard import gazetteer
 from behest.gateway.guard.capitals import Capitals, capitals
@@ -164,9 +164,8 @@ _OPENING = "\"'([{“‘«"
 def words_before(text: str, start: int, count: int = 3) -> list[str]:
     """The last ``count`` words before ``start``, lower-cased, opening quotes and brackets
     taken off (``'(Dr.'`` -> ``'dr.'``); a few characters are read, never the text."""
-    return [
-        word.lstrip(_OPENING) for word in text[max(0, start - 48) : start].lower().split()[-count:]
-    ]
+    words = text[max(0, start - 48) : start].lower().split()[-count:]
+    return list(map(str.lstrip, words, repeat(_OPENING)))
 
 
 # A place follows: a preposition of place alone, or one of movement or position after a
