@@ -286,8 +286,8 @@ def _place_findings(text: str) -> list[Finding]:
     """Gazetteer phrases of up to 4 tokens, longest first, never overlapping, each starting
     at a capitalised word (``capitals``) that begins a gazetteer entry."""
     found: list[Finding] = []
-    starts = _place_starts()
     words = capitals(text)
+    starts = _place_starts() & words.distinct
     going_on, longer = _continuations(), _longer_starts()
     verdicts: dict[str, bool] = {}  # a text repeats its places: each phrase is looked up once
     cursor = 0

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
+from operator import itemgetter
 
 from behest.gateway.guard import gazetteer
 from behest.gateway.guard.findings import Finding
@@ -170,10 +171,13 @@ def _addressee(text: str, run: Run) -> bool:
     return before.endswith("\n") or (not before and run.start <= 80)
 
 
+_START = itemgetter(0)
+
+
 def _inside(text: str, spans: list[tuple[int, int]], run: Run) -> bool:
     """Whether the run overlaps a part of an address or follows one on its line
     (``Box 149 Monika Union``, ``Suite 019 CHARLEROI Victoria``)."""
-    at = bisect_left(spans, (run.end, run.end)) - 1
+    at = bisect_left(spans, run.end, key=_START) - 1  # the last span starting before the end
     while at >= 0 and spans[at][0] > run.start - 200:
         end = spans[at][1]
         if end > run.start or _ADDRESS_GAP.fullmatch(text, end, run.start):

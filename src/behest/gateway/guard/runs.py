@@ -86,7 +86,7 @@ def name_runs(text: str) -> tuple[Run, ...]:
     found = capitals(text)
     words = found.words
     # A text repeats its words: each distinct one is judged and looked up in the lists once.
-    wanted = {w for w in set(words) - ordinary_words() if len(w) == 1 or not w.isupper()}
+    wanted = {w for w in found.distinct - ordinary_words() if len(w) == 1 or not w.isupper()}
     kinds = {word: word_kind(word) for word in wanted}
     no_run_alone = {w for w, kind in kinds.items() if kind == "common" and w not in STREET_WORDS}
     keep = list(compress(range(len(words)), map(wanted.__contains__, words)))
