@@ -195,7 +195,7 @@ def detect_persons(text: str, threshold: float = 0.55) -> list[Finding]:
     addresses = address_spans(text)
     scored = [(run, _score(text, run)) for run in runs]
     scored = [
-        (run, 0.0 if score < 0.9 and _inside(text, addresses, run) else score)
+        (run, 0.0 if 0.0 < score < 0.9 and _inside(text, addresses, run) else score)
         for run, score in scored
     ]
     named = {run.words for run, score in scored if score >= 0.7}
