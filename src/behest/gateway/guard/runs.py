@@ -149,7 +149,7 @@ def sentence_start(text: str, start: int) -> bool:
     of a sentence or line (or the beginning of the text); looks back a little at a time."""
     span = 64
     while True:
-        lo = max(0, start - span)
+        lo = start - span if start > span else 0  # max() is a slow call for two ints
         before = text[lo:start].rstrip(_OPENERS)
         if before:
             return before[-1] in ".!?\n:;#*-•>|"
@@ -164,7 +164,7 @@ _OPENING = "\"'([{“‘«"
 def words_before(text: str, start: int, count: int = 3) -> list[str]:
     """The last ``count`` words before ``start``, lower-cased, opening quotes and brackets
     taken off (``'(Dr.'`` -> ``'dr.'``); a few characters are read, never the text."""
-    words = text[max(0, start - 48) : start].lower().split()[-count:]
+    words = text[start - 48 if start > 48 else 0 : start].lower().split()[-count:]
     return list(map(str.lstrip, words, repeat(_OPENING)))
 
 
