@@ -331,14 +331,16 @@ def _context_places(text: str, taken: list[Finding]) -> list[Finding]:
     ordinary words; the latter where no other place starts."""
     found = []
     starts = {f.start for f in taken}
-    placed: dict[str, bool] = {}  # whether a first name is a place too; a text repeats them
+    placed: dict[str, bool] = {}
     for run in name_runs(text):
         if run.words[-1] in STREET_WORDS:
             if (start := _street_name_start(text, run.start)) < run.start or len(run.words) > 1:
                 found.append(Finding(start, run.end, "LOCATION", 0.75))
         elif street := _STREET_WORD.match(text, run.end):
             found.append(Finding(run.start, street.end(), "LOCATION", 0.75))
-        elif run.start in starts or (run.kinds[0] == "first" and not _placed(run.words[0], placed)):
+        elif run.start in starts or (
+            run.kinds[0] == "first" and not gazetteer.is_place(run.words[0], placed)
+        ):
             continue
         elif _placey(run) and after_place_word(words_before(text, run.start, 4)):
             found.append(Finding(run.start, run.end, "LOCATION", 0.6))
@@ -356,14 +358,6 @@ def _street_name_start(text: str, start: int) -> int:
             break
         first -= 1
     return words.starts[first] if first < at else start
-
-
-def _placed(word: str, known: dict[str, bool]) -> bool:
-    """Whether ``word`` is a gazetteer place; ``known`` holds the words seen before."""
-    place = known.get(word)
-    if place is None:
-        place = known[word] = word in gazetteer.places()
-    return place
 
 
 def _placey(run: Run) -> bool:

@@ -108,19 +108,20 @@ def _street_before(text: str, run: Run, words: list[str]) -> bool:
     return words[-1].isdigit() and "\n" not in gap and gap[-1:] in (" ", "\t")
 
 
-def _against(text: str, run: Run, words: list[str]) -> bool:
-    """Signals that the run is no person: a place, an address, a company."""
+def _against(text: str, run: Run, words: list[str], placed: dict[str, bool]) -> bool:
+    """Signals that the run is no person: a place, an address, a company (``placed``:
+    the gazetteer answers for the text so far)."""
     if _namey(run.kinds) == 0 or run.words[-1] in STREET_WORDS:
         return True
-    if len(run.words) > 1 and " ".join(run.words) in gazetteer.places():
+    if len(run.words) > 1 and gazetteer.is_place(" ".join(run.words), placed):
         return True
     if _COMPANY_AFTER.match(text, run.end) or _street_before(text, run, words):
         return True
-    first_is_place = run.kinds[0] != "first" or run.words[0] in gazetteer.places()
+    first_is_place = run.kinds[0] != "first" or gazetteer.is_place(run.words[0], placed)
     return first_is_place and after_place_word(words)
 
 
-def _score(text: str, run: Run) -> float:
+def _score(text: str, run: Run, placed: dict[str, bool]) -> float:
     kinds = run.kinds
     words = words_before(text, run.start, 4)
     said = _cue(words)
@@ -139,8 +140,8 @@ def _score(text: str, run: Run) -> float:
     )
     if not cue and len(kinds) == 1 and (kinds[0] != "first" or sentence_start(text, run.start)):
         # one word alone that only its capital marks: a name only on an envelope
-        return 0.7 if _addressee(text, run) and not _against(text, run, words) else 0.0
-    if _against(text, run, words):
+        return 0.7 if _addressee(text, run) and not _against(text, run, words, placed) else 0.0
+    if _against(text, run, words, placed):
         return 0.0
     namey = _namey(kinds)
     if kinds[0] == "first" and len(kinds) > 1 and namey == len(kinds):
@@ -193,7 +194,8 @@ def detect_persons(text: str, threshold: float = 0.55) -> list[Finding]:
     if not runs:
         return []
     addresses = address_spans(text)
-    scored = [(run, _score(text, run)) for run in runs]
+    placed: dict[str, bool] = {}
+    scored = [(run, _score(text, run, placed)) for run in runs]
     scored = [
         (run, 0.0 if 0.0 < score < 0.9 and _inside(text, addresses, run) else score)
         for run, score in scored
