@@ -86,10 +86,14 @@ def name_runs(text: str) -> tuple[Run, ...]:
     found = capitals(text)
     words = found.words
     # A text repeats its words: each distinct one is judged and looked up in the lists once.
-    wanted = {w for w in found.distinct - ordinary_words() if len(w) == 1 or not w.isupper()}
-    kinds = {word: word_kind(word) for word in wanted}
-    no_run_alone = {w for w, kind in kinds.items() if kind == "common" and w not in STREET_WORDS}
-    keep = list(compress(range(len(words)), map(wanted.__contains__, words)))
+    kinds: dict[str, str] = {}
+    no_run_alone = set()
+    for word in found.distinct - ordinary_words():
+        if len(word) == 1 or not word.isupper():
+            kind = kinds[word] = word_kind(word)
+            if kind == "common" and word not in STREET_WORDS:
+                no_run_alone.add(word)
+    keep = list(compress(range(len(words)), map(kinds.__contains__, words)))
     runs: list[Run] = []
     at = 0
     while at < len(keep):
