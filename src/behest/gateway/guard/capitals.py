@@ -19,17 +19,20 @@ from itertools import accumulate
 
 _UPPER = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _SHAPE = bytes.maketrans(_UPPER + _UPPER.lower(), b"A" * 26 + b"a" * 26)
-_SHAPED_WORD = re.compile(rb"(A(?<![aA].)(?<![aA]['-].)[aA]*(?:['-][aA]+)*)")
+# Possessive: a word never gives letters back, and the engine then keeps no state to try so.
+_SHAPED_WORD = re.compile(rb"(A(?<![aA].)(?<![aA]['-].)[aA]*+(?:['-][aA]++)*+)")
 _WORD = re.compile(r"[^\W\d_a-z](?<![^\W\d_].)(?<![^\W\d_]['’-].)[^\W\d_]*(?:['’-][^\W\d_]+)*")
 
 
 class Capitals:
-    """Parallel tuples: where each capitalised word starts and ends, and the word."""
+    """Parallel tuples: where each capitalised word starts and ends, and the word; and the
+    distinct words (a text repeats its capitalised words: ~120 of ~1,850 in 100 KB)."""
 
-    __slots__ = ("ends", "starts", "words")
+    __slots__ = ("distinct", "ends", "starts", "words")
 
     def __init__(self, starts: tuple[int, ...], ends: tuple[int, ...], words: tuple[str, ...]):
         self.starts, self.ends, self.words = starts, ends, words
+        self.distinct = frozenset(words)
 
 
 @lru_cache(maxsize=2)

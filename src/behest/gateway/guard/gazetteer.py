@@ -96,6 +96,15 @@ def places() -> WordSet:
     return _load("places.txt")
 
 
+def is_place(phrase: str, seen: dict[str, bool]) -> bool:
+    """``phrase in places()``, remembered in ``seen``: a text repeats its names and places,
+    and each look-up is a bisection and a search in a bucket."""
+    place = seen.get(phrase)
+    if place is None:
+        place = seen[phrase] = phrase in places()
+    return place
+
+
 @cache
 def common_words() -> WordSet:
     """Ordinary lower-case English words: a capitalised one is probably not a name."""

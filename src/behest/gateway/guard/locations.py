@@ -11,6 +11,7 @@ import re
 from bisect import bisect_left
 from collections.abc import Iterator
 from functools import cache, lru_cache
+from itertools import compress
 
 from behest.gateway.guard import gazetteer
 from behest.gateway.guard.capitals import capitals
@@ -327,26 +328,37 @@ def _place_findings(text: str) -> list[Finding]:
     """Gazetteer phrases of up to 4 tokens, longest first, never overlapping, each starting
     at a capitalised word (``capitals``) that begins a gazetteer entry."""
     found: list[Finding] = []
-    known, starts = gazetteer.places(), _place_starts()
-    common = gazetteer.common_words()
     words = capitals(text)
+    starts = _place_starts() & words.distinct
     going_on, longer = _continuations(), _longer_starts()
+    verdicts: dict[str, bool] = {}  # a text repeats its places: each phrase is looked up once
     cursor = 0
-    for i in [i for i, word in enumerate(words.words) if word in starts]:
+    for i in compress(range(len(words.words)), map(starts.__contains__, words.words)):
         start, word = words.starts[i], words.words[i]
         if start < cursor or (start >= 2 and text[start - 1] == "." and text[start - 2].isalpha()):
             continue
-        if word in going_on and not text.startswith(going_on[word], words.ends[i]):
+        rests = going_on.get(word)
+        if rests is not None and not text.startswith(rests, words.ends[i]):
             continue
         for end in reversed(_token_ends(text, start, 4 if word in longer else 1)):
             phrase = text[start:end]
             if phrase.isupper() and len(phrase) > 3:
                 phrase = phrase.title()
-            if phrase in known and (" " in phrase or phrase.lower() not in common):
+            place = verdicts.get(phrase)
+            if place is None:
+                place = verdicts[phrase] = _is_place(phrase)
+            if place:
                 found.append(Finding(start, end, "LOCATION", 0.7))
                 cursor = end
                 break
     return found
+
+
+def _is_place(phrase: str) -> bool:
+    """A gazetteer place, and of several words or no ordinary word."""
+    return phrase in gazetteer.places() and (
+        " " in phrase or phrase.lower() not in gazetteer.common_words()
+    )
 
 
 _STREET_WORD = re.compile(
@@ -359,16 +371,18 @@ def _context_places(text: str, taken: list[Finding]) -> list[Finding]:
     Fort Street"), or that follow a preposition of place ("I am in Sutri", "moved here
     from Laax") when they hold no first name (but one that is a place) and not only
     ordinary words; the latter where no other place starts."""
-    places = gazetteer.places()
     found = []
     starts = {f.start for f in taken}
+    placed: dict[str, bool] = {}
     for run in name_runs(text):
         if run.words[-1] in STREET_WORDS:
             if (start := _street_name_start(text, run.start)) < run.start or len(run.words) > 1:
                 found.append(Finding(start, run.end, "LOCATION", 0.75))
         elif street := _STREET_WORD.match(text, run.end):
             found.append(Finding(run.start, street.end(), "LOCATION", 0.75))
-        elif run.start in starts or (run.kinds[0] == "first" and run.words[0] not in places):
+        elif run.start in starts or (
+            run.kinds[0] == "first" and not gazetteer.is_place(run.words[0], placed)
+        ):
             continue
         elif _placey(run) and after_place_word(words_before(text, run.start, 4)):
             found.append(Finding(run.start, run.end, "LOCATION", 0.6))
@@ -389,7 +403,7 @@ def _street_name_start(text: str, start: int) -> int:
 
 
 def _placey(run: Run) -> bool:
-    return any(kind in ("unknown", "last") for kind in run.kinds)
+    return "unknown" in run.kinds or "last" in run.kinds
 
 
 # Each pattern with the capitalised words (``capitals``, or parts of them) one of which any

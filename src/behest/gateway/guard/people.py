@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
+from operator import itemgetter
 
 from behest.gateway.guard import gazetteer
 from behest.gateway.guard.findings import Finding
@@ -67,7 +68,12 @@ _STREET_WORDS = frozenset(
     str.split("Street Road Avenue Lane Drive Boulevard Square Crescent Terrace")
 )
 _SUFFIXES = frozenset({"Jr", "Sr", "II", "III", "MD", "PhD", "DDS", "Esq"})
-_NAMEY = frozenset({"first", "last", "unknown", "initial"})
+
+
+def _namey(kinds: tuple[str, ...]) -> int:
+    """How many of the kinds are name-like (``first``, ``last``, ``unknown``, ``initial``):
+    all but the ordinary words and the places."""
+    return len(kinds) - kinds.count("common") - kinds.count("place")
 
 
 def _cue(words: list[str]) -> str:
@@ -87,7 +93,7 @@ def _cue(words: list[str]) -> str:
 
 def _speaker(text: str, run: Run) -> bool:
     """``Anna:`` at the start of a line, of name-like words only (``Summer Sale:`` is none)."""
-    if text[run.end : run.end + 1] != ":" or not all(kind in _NAMEY for kind in run.kinds):
+    if text[run.end : run.end + 1] != ":" or _namey(run.kinds) < len(run.kinds):
         return False
     return sentence_start(text, run.start)
 
@@ -102,19 +108,20 @@ def _street_before(text: str, run: Run, words: list[str]) -> bool:
     return words[-1].isdigit() and "\n" not in gap and gap[-1:] in (" ", "\t")
 
 
-def _against(text: str, run: Run, words: list[str]) -> bool:
-    """Signals that the run is no person: a place, an address, a company."""
-    if all(kind in ("common", "place") for kind in run.kinds) or run.words[-1] in STREET_WORDS:
+def _against(text: str, run: Run, words: list[str], placed: dict[str, bool]) -> bool:
+    """Signals that the run is no person: a place, an address, a company (``placed``:
+    the gazetteer answers for the text so far)."""
+    if _namey(run.kinds) == 0 or run.words[-1] in STREET_WORDS:
         return True
-    if len(run.words) > 1 and " ".join(run.words) in gazetteer.places():
+    if len(run.words) > 1 and gazetteer.is_place(" ".join(run.words), placed):
         return True
     if _COMPANY_AFTER.match(text, run.end) or _street_before(text, run, words):
         return True
-    first_is_place = run.kinds[0] != "first" or run.words[0] in gazetteer.places()
+    first_is_place = run.kinds[0] != "first" or gazetteer.is_place(run.words[0], placed)
     return first_is_place and after_place_word(words)
 
 
-def _score(text: str, run: Run) -> float:
+def _score(text: str, run: Run, placed: dict[str, bool]) -> float:
     kinds = run.kinds
     words = words_before(text, run.start, 4)
     said = _cue(words)
@@ -124,7 +131,7 @@ def _score(text: str, run: Run) -> float:
         "place",
     ):  # "says Izumi": a place's name is a family name too
         return 0.8
-    has_name = any(kind in ("first", "last") for kind in kinds)
+    has_name = "first" in kinds or "last" in kinds
     cue = (
         said == "strong"
         or (has_name and said == "weak")
@@ -133,10 +140,10 @@ def _score(text: str, run: Run) -> float:
     )
     if not cue and len(kinds) == 1 and (kinds[0] != "first" or sentence_start(text, run.start)):
         # one word alone that only its capital marks: a name only on an envelope
-        return 0.7 if _addressee(text, run) and not _against(text, run, words) else 0.0
-    if _against(text, run, words):
+        return 0.7 if _addressee(text, run) and not _against(text, run, words, placed) else 0.0
+    if _against(text, run, words, placed):
         return 0.0
-    namey = sum(kind in _NAMEY for kind in kinds)
+    namey = _namey(kinds)
     if kinds[0] == "first" and len(kinds) > 1 and namey == len(kinds):
         return 0.85
     if cue:
@@ -165,10 +172,13 @@ def _addressee(text: str, run: Run) -> bool:
     return before.endswith("\n") or (not before and run.start <= 80)
 
 
+_START = itemgetter(0)
+
+
 def _inside(text: str, spans: list[tuple[int, int]], run: Run) -> bool:
     """Whether the run overlaps a part of an address or follows one on its line
     (``Box 149 Monika Union``, ``Suite 019 CHARLEROI Victoria``)."""
-    at = bisect_left(spans, (run.end, run.end)) - 1
+    at = bisect_left(spans, run.end, key=_START) - 1  # the last span starting before the end
     while at >= 0 and spans[at][0] > run.start - 200:
         end = spans[at][1]
         if end > run.start or _ADDRESS_GAP.fullmatch(text, end, run.start):
@@ -184,9 +194,10 @@ def detect_persons(text: str, threshold: float = 0.55) -> list[Finding]:
     if not runs:
         return []
     addresses = address_spans(text)
-    scored = [(run, _score(text, run)) for run in runs]
+    placed: dict[str, bool] = {}
+    scored = [(run, _score(text, run, placed)) for run in runs]
     scored = [
-        (run, 0.0 if score < 0.9 and _inside(text, addresses, run) else score)
+        (run, 0.0 if 0.0 < score < 0.9 and _inside(text, addresses, run) else score)
         for run, score in scored
     ]
     named = {run.words for run, score in scored if score >= 0.7}

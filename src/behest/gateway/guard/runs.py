@@ -14,9 +14,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from itertools import compress, repeat
 
 from behest.gateway.guard import gazetteer
-from behest.gateway.guard.capitals import capitals
+from behest.gateway.guard.capitals import Capitals, capitals
 
 HONORIFICS = str.split(
     "Mr Mrs Ms Miss Mx Dr Prof Sir Madam Dame Lord Lady Rev Herr Frau Mme Mlle Sr Sra"
@@ -35,7 +36,9 @@ _SURNAME_PREFIXES = ("Mc", "Mac", "O'", "O’", "D'", "D’")
 _PART = re.compile(r"['’-]")
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: one is made for every run of every text, and a frozen one costs several times
+# as much to make. The detectors that share a text's runs only read them.
+@dataclass(slots=True)
 class Run:
     start: int
     end: int
@@ -81,27 +84,36 @@ def name_runs(text: str) -> tuple[Run, ...]:
     initial's dot included: ``J. R. Smith``); all-capital words of two letters or more
     (``NASA``, headings) are left out."""
     found = capitals(text)
-    dull = ordinary_words()
-    keep = [
-        i
-        for i, word in enumerate(found.words)
-        if word not in dull and not (word.isupper() and len(word) > 1)
-    ]
+    words = found.words
+    # A text repeats its words: each distinct one is judged and looked up in the lists once.
+    kinds: dict[str, str] = {}
+    no_run_alone = set()
+    for word in found.distinct - ordinary_words():
+        if len(word) == 1 or not word.isupper():
+            kind = kinds[word] = word_kind(word)
+            if kind == "common" and word not in STREET_WORDS:
+                no_run_alone.add(word)
+    keep = list(compress(range(len(words)), map(kinds.__contains__, words)))
     runs: list[Run] = []
-    group: list[tuple[int, int, str]] = []
-    last = -2
-    for i in keep:
-        start, end, word = found.starts[i], found.ends[i], found.words[i]
-        if len(word) == 1 and text[end : end + 1] == ".":
-            end += 1
-        if group and not (i == last + 1 and _joins(text[group[-1][1] : start])):
-            runs += _run(group)
-            group = []
-        group.append((start, end, word))
-        last = i
-    if group:
-        runs += _run(group)
+    at = 0
+    while at < len(keep):
+        last = at  # the group grows over the next capitals while they join
+        while (
+            last + 1 < len(keep)
+            and keep[last + 1] == keep[last] + 1
+            and _joins(text[_end(text, found, keep[last]) : found.starts[keep[last + 1]]])
+        ):
+            last += 1
+        if last > at or words[keep[at]] not in no_run_alone:
+            runs += _run(text, found, keep[at : last + 1], kinds)
+        at = last + 1
     return tuple(runs)
+
+
+def _end(text: str, found: Capitals, i: int) -> int:
+    """Where the ``i``-th capitalised word ends, an initial's dot included."""
+    end = found.ends[i]
+    return end + 1 if len(found.words[i]) == 1 and text[end : end + 1] == "." else end
 
 
 _PARTICLES = frozenset(str.split("van von de der den da di del la le du ten ter bin al el"))
@@ -112,17 +124,20 @@ def _joins(gap: str) -> bool:
     return gap in (" ", "") or (gap[:1] == " " == gap[-1:] and gap[1:-1] in _PARTICLES)
 
 
-def _run(group: list[tuple[int, int, str]]) -> list[Run]:
-    """The run of the grouped words, leading ordinary words left out (``Dear`` in ``Dear
-    Oksana`` is a family name too, but here it is what introduces the name); none for one
-    ordinary word alone (``Long`` at a sentence start), unless a street word."""
-    kinds = [word_kind(word) for _, _, word in group]
-    while len(group) > 1 and kinds[0] == "common":
-        group, kinds = group[1:], kinds[1:]
-    if kinds == ["common"] and group[0][2] not in STREET_WORDS:
+def _run(text: str, found: Capitals, group: list[int], known: dict[str, str]) -> list[Run]:
+    """The run of the grouped words (their places in ``found``), leading ordinary words
+    left out (``Dear`` in ``Dear Oksana`` is a family name too, but here it is what
+    introduces the name); none for one ordinary word alone (``Long`` at a sentence start),
+    unless a street word. ``known`` holds the kind of each word."""
+    words = tuple(map(found.words.__getitem__, group))
+    kinds = tuple(map(known.__getitem__, words))
+    first, last = 0, len(kinds) - 1
+    while first < last and kinds[first] == "common":
+        first += 1
+    if first == last and kinds[last] == "common" and words[last] not in STREET_WORDS:
         return []
-    words = tuple(word for _, _, word in group)
-    return [Run(group[0][0], group[-1][1], words, tuple(kinds))]
+    start = found.starts[group[first]]
+    return [Run(start, _end(text, found, group[-1]), words[first:], kinds[first:])]
 
 
 STREET_WORDS = frozenset(
@@ -138,7 +153,7 @@ def sentence_start(text: str, start: int) -> bool:
     of a sentence or line (or the beginning of the text); looks back a little at a time."""
     span = 64
     while True:
-        lo = max(0, start - span)
+        lo = start - span if start > span else 0  # max() is a slow call for two ints
         before = text[lo:start].rstrip(_OPENERS)
         if before:
             return before[-1] in ".!?\n:;#*-•>|"
@@ -153,9 +168,8 @@ _OPENING = "\"'([{“‘«"
 def words_before(text: str, start: int, count: int = 3) -> list[str]:
     """The last ``count`` words before ``start``, lower-cased, opening quotes and brackets
     taken off (``'(Dr.'`` -> ``'dr.'``); a few characters are read, never the text."""
-    return [
-        word.lstrip(_OPENING) for word in text[max(0, start - 48) : start].lower().split()[-count:]
-    ]
+    words = text[start - 48 if start > 48 else 0 : start].lower().split()[-count:]
+    return list(map(str.lstrip, words, repeat(_OPENING)))
 
 
 # A place follows: a preposition of place alone, or one of movement or position after a
