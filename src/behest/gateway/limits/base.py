@@ -30,9 +30,16 @@ def drained(level: float, stamp: float, limit: int, now: float) -> float:
 class Limiter(ABC):
     """Admission for every limit layer, in one step. See the package docstring."""
 
+    in_process = False  # admissions live in this process's memory (no shared store)
+
     def __init__(self, gateway: GatewayLimits | None, key_prefix: str) -> None:
         self.gateway = gateway or GatewayLimits()
         self.keys = KeySpace(key_prefix)
+
+    def admits_freely(self, policy: LimitPolicy) -> bool:
+        """Admitting under ``policy`` would check, reserve and answer nothing: no layer set,
+        no gateway cap, and no shared store whose outage could refuse the request."""
+        return self.in_process and policy.unlimited and self.gateway.concurrency is None
 
     async def admit(self, request: AdmissionRequest) -> Admission:
         """Check every layer and reserve; raises ``RateLimited`` (reserving nothing)."""

@@ -20,6 +20,8 @@ COUNTER_GRACE = 86_400.0  # keep a finished window's counter a day for late sett
 
 
 class MemoryLimiter(Limiter):
+    in_process = True
+
     def __init__(self, gateway: GatewayLimits | None = None, key_prefix: str = "") -> None:
         super().__init__(gateway, key_prefix)
         self._buckets: dict[str, list[float]] = {}
