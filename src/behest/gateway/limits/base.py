@@ -9,6 +9,7 @@ from behest.gateway.limits.admission import Admission, LimitUsage, remaining
 from behest.gateway.limits.plan import (
     MINT_IP_RPM,
     AdmissionRequest,
+    CheckShapes,
     KeySpace,
     Plan,
     add_budget_layers,
@@ -35,6 +36,7 @@ class Limiter(ABC):
     def __init__(self, gateway: GatewayLimits | None, key_prefix: str) -> None:
         self.gateway = gateway or GatewayLimits()
         self.keys = KeySpace(key_prefix)
+        self.shapes = CheckShapes()
 
     def admits_freely(self, policy: LimitPolicy) -> bool:
         """Admitting under ``policy`` would check, reserve and answer nothing: no layer set,
@@ -46,8 +48,7 @@ class Limiter(ABC):
         plan = Plan(request.now, self.gateway)
         tokens = request.estimated_tokens
         nanos = round(request.estimated_cost_usd * NANO_USD)
-        add_rate_layers(plan, self.keys, request, tokens)
-        add_budget_layers(plan, self.keys, request, tokens, nanos)
+        self.shapes.fill(plan, self.keys, request, tokens, nanos)
         return await self._reserve(plan, request.policy, tokens, nanos)
 
     async def check_ip(
