@@ -67,14 +67,14 @@ def add_cors_headers(request: web.Request, response: web.StreamResponse) -> None
     """Adds the headers to every ``/v1`` answer not yet sent; streams add them when they
     start (``cors_headers``), as their headers leave before this runs."""
     if (
-        request.path.startswith("/v1/")
+        "Origin" in request.headers  # without one, there is nothing to add
+        and request.path.startswith("/v1/")
         and request.method != "OPTIONS"
         and not response.prepared
         and "Access-Control-Allow-Origin" not in response.headers
     ):
         response.headers.update(cors_headers(request))
-        if "Origin" in request.headers:
-            response.headers["Vary"] = "Origin"
+        response.headers["Vary"] = "Origin"
 
 
 @routes.options("/v1/{tail:.*}")

@@ -117,13 +117,16 @@ class MemoryLimiter(Limiter):
     async def adjust(self, admission: Admission, tokens: int, nanos: int) -> None:
         plan = admission.plan
         if tokens:
+            buckets = self._buckets
             for key, limit, _, layer in plan.rates:
-                state = self._buckets.get(key)
-                if layer.unit == "tokens" and state is not None:
+                if layer.unit != "tokens":
+                    continue
+                state = buckets.get(key)
+                if state is not None:
                     state[0] = max(0.0, state[0] + tokens)
                     state[2] = state[1] + state[0] * 60.0 / limit
-                elif layer.unit == "tokens" and tokens > 0:
-                    self._buckets[key] = [
+                elif tokens > 0:
+                    buckets[key] = [
                         tokens,
                         admission.now,
                         admission.now + tokens * 60.0 / limit,
