@@ -38,7 +38,6 @@ from behest.gateway.stages.observer import NULL_OBSERVER, Observer
 from behest.gateway.stages.relay import abandon, relay
 from behest.gateway.stages.route import (
     RouteTable,
-    balance_weights,
     choose_model,
     models_for,
     route_call,
@@ -120,23 +119,11 @@ class Pipeline:
             flight.defaulted = choose_model(flight.project, call)
             route_call(self.routes, flight)
             fit_context(flight, self.catalog)
-            plan = self._plan(flight).balanced()
+            plan = self.routes.plan(flight).balanced()
             flight.targets = plan.targets
         with stage("admit", flight):
             await admit(self.limiter, self.catalog, flight)
         return plan.with_targets(flight.targets)
-
-    def _plan(self, flight: Flight) -> Plan:
-        project = flight.project
-        return Plan(
-            project.id,
-            flight.targets,
-            project.routing,
-            self.breakers,
-            defaulted=flight.defaulted,
-            weights=balance_weights(project),
-            chosen=flight.chosen,
-        )
 
     @staticmethod
     def _served(flight: Flight, route: Route) -> None:

@@ -36,10 +36,13 @@ def route_action(request: web.Request) -> tuple[str, dict[str, str]]:
     return f"{request.method} {path}", dict(request.match_info)
 
 
-@web.middleware
-async def audit_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    if request.method not in WRITES or not request.path.startswith("/admin/v1/"):
-        return await handler(request)
+def recorded(request: web.Request) -> bool:
+    """A change through the admin API: written to the log once answered."""
+    return request.method in WRITES and request.path.startswith("/admin/v1/")
+
+
+async def audited(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """The answer to a ``recorded`` request, with its log entry written."""
     actor = _actor(request)
     response = await handler(request)
     if actor is not None:

@@ -17,7 +17,6 @@ headers, so a page cannot mint even on a listed origin.
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
@@ -34,7 +33,6 @@ _MAX_AGE = "7200"  # Chromium's cap; Firefox allows a day
 _HEADER_LIST = re.compile(r"[A-Za-z0-9-]+(?:\s*,\s*[A-Za-z0-9-]+)*")
 PROJECT = web.RequestKey("cors_project", str)
 _SERVER_ONLY = frozenset({"/v1/auth/mint"})
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 routes = web.RouteTableDef()
 
@@ -65,21 +63,18 @@ def _allowed(request: web.Request, origin: str) -> bool:
     return project is not None and origin in project.settings.cors_origins
 
 
-@web.middleware
-async def cors_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+def add_cors_headers(request: web.Request, response: web.StreamResponse) -> None:
     """Adds the headers to every ``/v1`` answer not yet sent; streams add them when they
     start (``cors_headers``), as their headers leave before this runs."""
-    response = await handler(request)
     if (
-        request.path.startswith("/v1/")
+        "Origin" in request.headers  # without one, there is nothing to add
+        and request.path.startswith("/v1/")
         and request.method != "OPTIONS"
         and not response.prepared
         and "Access-Control-Allow-Origin" not in response.headers
     ):
         response.headers.update(cors_headers(request))
-        if "Origin" in request.headers:
-            response.headers["Vary"] = "Origin"
-    return response
+        response.headers["Vary"] = "Origin"
 
 
 @routes.options("/v1/{tail:.*}")

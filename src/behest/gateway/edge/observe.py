@@ -3,10 +3,8 @@ access line; and ``GET /metrics`` behind the admin or the metrics token."""
 
 from __future__ import annotations
 
-import asyncio
 import hmac
 import time
-from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
@@ -18,7 +16,6 @@ from behest.gateway.observability import CONTENT_TYPE
 from behest.gateway.observability.logs import Access, log_access
 from behest.gateway.stages.authenticate import bearer
 
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 PRINCIPAL = web.RequestKey("principal", Principal)
 MODEL = web.RequestKey("model", str)
 
@@ -30,22 +27,8 @@ def _route(request: web.Request) -> str:
     return resource.canonical if resource is not None else "unmatched"
 
 
-@web.middleware
-async def observe_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    started = time.monotonic()
-    status = 500
-    try:
-        response = await handler(request)
-        status = response.status
-        return response
-    except asyncio.CancelledError:
-        status = 499  # the client left
-        raise
-    finally:
-        _observed(request, status, started)
-
-
-def _observed(request: web.Request, status: int, started: float) -> None:
+def observed(request: web.Request, status: int, started: float) -> None:
+    """Counts the answered request (status 499: the client left; 500: it raised)."""
     parts = services(request)
     route = _route(request)
     parts.observability.metrics.http_request(route, request.method, status)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any
 
 from aiohttp import web
@@ -24,16 +28,33 @@ from behest.gateway.runtime.services import Services
 # aiohttp's parser answers lines over 8 KiB with a plain-text 400 before any middleware runs;
 # raised so that an oversized header reaches the edge and gets a JSON 431 with a request id.
 PARSER_LIMITS: dict[str, Any] = {"max_line_size": 64 * 1024, "max_field_size": 64 * 1024}
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@web.middleware
+async def edge_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """observe → audit → CORS → errors → the route, in one frame: aiohttp wraps each
+    middleware of its own in a partial and a coroutine on every request."""
+    started = time.monotonic()
+    status = 500
+    try:
+        if audit.recorded(request):
+            response = await audit.audited(request, partial(errors_middleware, handler=handler))
+        else:
+            response = await errors_middleware(request, handler)
+            cors.add_cors_headers(request, response)
+        status = response.status
+        return response
+    except asyncio.CancelledError:
+        status = 499  # the client left
+        raise
+    finally:
+        observe.observed(request, status, started)
 
 
 def build_web_app(parts: Services) -> web.Application:
     app = web.Application(
-        middlewares=[
-            observe.observe_middleware,
-            audit.audit_middleware,
-            cors.cors_middleware,
-            errors_middleware,
-        ],
+        middlewares=[edge_middleware],
         client_max_size=parts.settings.max_body_bytes,
     )
     app[SERVICES] = parts

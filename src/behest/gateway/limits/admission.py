@@ -13,6 +13,8 @@ EPSILON = 1e-9  # slack for float rounding when comparing bucket levels to limit
 
 
 class Adjuster(Protocol):
+    in_process: bool  # adjusting touches only this process's memory: it never waits
+
     async def adjust(self, admission: Admission, tokens: int, nanos: int) -> None: ...
 
 
@@ -37,6 +39,11 @@ class Admission:
         self.owner: Adjuster | None = None
         self.done = False
         self._headers: dict[str, str] | None = None
+
+    @property
+    def settles_at_once(self) -> bool:
+        """Settling or releasing it waits on nothing (no round trip to a shared store)."""
+        return self.done or self.owner is None or self.owner.in_process
 
     @property
     def headers(self) -> dict[str, str]:

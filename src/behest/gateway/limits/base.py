@@ -9,6 +9,7 @@ from behest.gateway.limits.admission import Admission, LimitUsage, remaining
 from behest.gateway.limits.plan import (
     MINT_IP_RPM,
     AdmissionRequest,
+    CheckShapes,
     KeySpace,
     Plan,
     add_budget_layers,
@@ -30,17 +31,24 @@ def drained(level: float, stamp: float, limit: int, now: float) -> float:
 class Limiter(ABC):
     """Admission for every limit layer, in one step. See the package docstring."""
 
+    in_process = False  # admissions live in this process's memory (no shared store)
+
     def __init__(self, gateway: GatewayLimits | None, key_prefix: str) -> None:
         self.gateway = gateway or GatewayLimits()
         self.keys = KeySpace(key_prefix)
+        self.shapes = CheckShapes()
+
+    def admits_freely(self, policy: LimitPolicy) -> bool:
+        """Admitting under ``policy`` would check, reserve and answer nothing: no layer set,
+        no gateway cap, and no shared store whose outage could refuse the request."""
+        return self.in_process and policy.unlimited and self.gateway.concurrency is None
 
     async def admit(self, request: AdmissionRequest) -> Admission:
         """Check every layer and reserve; raises ``RateLimited`` (reserving nothing)."""
         plan = Plan(request.now, self.gateway)
         tokens = request.estimated_tokens
         nanos = round(request.estimated_cost_usd * NANO_USD)
-        add_rate_layers(plan, self.keys, request, tokens)
-        add_budget_layers(plan, self.keys, request, tokens, nanos)
+        self.shapes.fill(plan, self.keys, request, tokens, nanos)
         return await self._reserve(plan, request.policy, tokens, nanos)
 
     async def check_ip(

@@ -20,6 +20,8 @@ COUNTER_GRACE = 86_400.0  # keep a finished window's counter a day for late sett
 
 
 class MemoryLimiter(Limiter):
+    in_process = True
+
     def __init__(self, gateway: GatewayLimits | None = None, key_prefix: str = "") -> None:
         super().__init__(gateway, key_prefix)
         self._buckets: dict[str, list[float]] = {}
@@ -39,9 +41,10 @@ class MemoryLimiter(Limiter):
         now = plan.clock
         if now >= self._next_sweep:
             self._sweep(now)
-        levels = self._check_rates(plan, now)
-        self._check_rest(plan)
-        self._commit(plan, levels, now)
+        buckets: list[list[float] | None] = []
+        levels = self._check_rates(plan, now, buckets)
+        counters = self._check_rest(plan)
+        self._commit(plan, levels, now, buckets, counters)
         admission = Admission(plan, levels, now, tokens, nanos)
         admission.owner = self
         if plan.concurrency is not None:
@@ -49,13 +52,15 @@ class MemoryLimiter(Limiter):
             admission.lease = "local"
         return admission
 
-    def _check_rates(self, plan: Plan, now: float) -> list[float]:
+    def _check_rates(self, plan: Plan, now: float, found: list[list[float] | None]) -> list[float]:
+        """Each bucket's level after this request; ``found`` gets the buckets looked up."""
         buckets = self._buckets
         levels: list[float] = []
         worst = -1.0
         failed = 0
         for key, limit, amount, _ in plan.rates:
             state = buckets.get(key)
+            found.append(state)
             after = float(amount)
             if state is not None:
                 level = state[0]
@@ -73,27 +78,37 @@ class MemoryLimiter(Limiter):
             raise rejection(plan, RATE, failed, worst)
         return levels
 
-    def _check_rest(self, plan: Plan) -> None:
+    def _check_rest(self, plan: Plan) -> list[list[float] | None]:
+        """The budget counters looked up, when neither they nor the cap refuse."""
         counters = self._counters
+        found = []
         for index, (key, limit, amount, _, _) in enumerate(plan.budgets):
             state = counters.get(key)
             if (0 if state is None else state[0]) + amount > limit:
                 raise rejection(plan, BUDGET, index, 0.0)
+            found.append(state)
         if plan.concurrency is not None and self._in_flight >= plan.concurrency:
             raise rejection(plan, CONCURRENCY, 0, 1.0)
+        return found
 
-    def _commit(self, plan: Plan, levels: list[float], now: float) -> None:
+    def _commit(
+        self,
+        plan: Plan,
+        levels: list[float],
+        now: float,
+        found_buckets: list[list[float] | None],
+        found_counters: list[list[float] | None],
+    ) -> None:
+        """Each bucket and counter as checked (no await since: none can have changed)."""
         buckets = self._buckets
-        for (key, limit, _, _), level in zip(plan.rates, levels, strict=True):
-            state = buckets.get(key)
+        for (key, limit, _, _), level, state in zip(plan.rates, levels, found_buckets, strict=True):
             if state is None:
                 buckets[key] = [level, now, now + level * 60.0 / limit]
             else:
                 stamp = state[1] if state[1] > now else now
                 state[0], state[1], state[2] = level, stamp, stamp + level * 60.0 / limit
         counters = self._counters
-        for key, _, amount, end, _ in plan.budgets:
-            state = counters.get(key)
+        for (key, _, amount, end, _), state in zip(plan.budgets, found_counters, strict=True):
             if state is None:
                 counters[key] = [amount, end + COUNTER_GRACE]
             else:
@@ -102,31 +117,32 @@ class MemoryLimiter(Limiter):
     async def adjust(self, admission: Admission, tokens: int, nanos: int) -> None:
         plan = admission.plan
         if tokens:
+            buckets = self._buckets
             for key, limit, _, layer in plan.rates:
-                state = self._buckets.get(key)
-                if layer.unit == "tokens" and state is not None:
+                if layer.unit != "tokens":
+                    continue
+                state = buckets.get(key)
+                if state is not None:
                     state[0] = max(0.0, state[0] + tokens)
                     state[2] = state[1] + state[0] * 60.0 / limit
-                elif layer.unit == "tokens" and tokens > 0:
-                    self._buckets[key] = [
+                elif tokens > 0:
+                    buckets[key] = [
                         tokens,
                         admission.now,
                         admission.now + tokens * 60.0 / limit,
                     ]
+        counters = self._counters
         for key, _, _, end, layer in plan.budgets:
             delta = nanos if layer.unit == "cost_usd" else tokens
-            self._add(key, delta, end)
+            if not delta:
+                continue
+            state = counters.get(key)
+            if state is not None:
+                state[0] = max(0, state[0] + delta)
+            elif delta > 0:
+                counters[key] = [delta, end + COUNTER_GRACE]
         if admission.lease:
             self._in_flight -= 1
-
-    def _add(self, key: str, delta: int, end: float) -> None:
-        if not delta:
-            return
-        state = self._counters.get(key)
-        if state is not None:
-            state[0] = max(0, state[0] + delta)
-        elif delta > 0:
-            self._counters[key] = [delta, end + COUNTER_GRACE]
 
     async def aclose(self) -> None:
         return None

@@ -151,3 +151,81 @@ def add_budget_layers(
         key = f"{keys.prefix}b:{scope[0]}:{ident}:{window.id}:{unit[0]}"
         amount = nanos if unit == "cost_usd" else tokens
         plan.budgets.append((key, limit, amount, window.end, BUDGET_LAYERS[scope, period, unit]))
+
+
+RateShape = tuple[str, int, bool, Layer]  # a rate check whose amount is tokens (else 1)
+BudgetShape = tuple[str, int, bool, float, Layer]  # a budget check whose amount is cost
+_Rates = tuple[LimitPolicy, list[RateShape]]
+_Budgets = tuple[LimitPolicy, float, float, list[BudgetShape]]  # valid from, until
+_UNCAPPED = GatewayLimits()
+MAX_SUBJECTS = 10_000  # cached subjects per limiter; past it the cache starts over
+
+
+class CheckShapes:
+    """Each subject's checks with their keys formatted, kept while its policy object (the
+    project's configuration) stays the same: only the request's amounts change. The
+    policy is held by its entry, so its ``id`` cannot be reused while the entry lives."""
+
+    __slots__ = ("_budgets", "_rates")
+
+    def __init__(self) -> None:
+        self._rates: dict[tuple[object, ...], _Rates] = {}
+        self._budgets: dict[tuple[object, ...], _Budgets] = {}
+
+    def fill(
+        self, plan: Plan, keys: KeySpace, subject: AdmissionRequest, tokens: int, nanos: int
+    ) -> None:
+        """What ``add_rate_layers`` and ``add_budget_layers`` add to ``plan``."""
+        plan.rates += [
+            (key, limit, tokens if per_token else 1, layer)
+            for key, limit, per_token, layer in self._rate_shapes(keys, subject)
+        ]
+        if subject.policy.budgets.entries:
+            plan.budgets += [
+                (key, limit, nanos if in_cost else tokens, end, layer)
+                for key, limit, in_cost, end, layer in self._budget_shapes(plan, keys, subject)
+            ]
+
+    def _rate_shapes(self, keys: KeySpace, subject: AdmissionRequest) -> list[RateShape]:
+        policy = subject.policy
+        ident = (
+            id(policy),
+            subject.project_id,
+            subject.user_id,
+            subject.tier,
+            subject.ip,
+            subject.credential_id,
+        )
+        found = self._rates.get(ident)
+        if found is not None and found[0] is policy:
+            return found[1]
+        scratch = Plan(0.0, _UNCAPPED)
+        add_rate_layers(scratch, keys, subject, 0)
+        shapes = [
+            (key, limit, layer.unit == "tokens", layer) for key, limit, _, layer in scratch.rates
+        ]
+        if len(self._rates) >= MAX_SUBJECTS:
+            self._rates.clear()
+        self._rates[ident] = (policy, shapes)
+        return shapes
+
+    def _budget_shapes(
+        self, plan: Plan, keys: KeySpace, subject: AdmissionRequest
+    ) -> list[BudgetShape]:
+        """Valid for the calendar day they were made in (a day lies within one month)."""
+        policy, clock = subject.policy, plan.clock
+        ident = (id(policy), subject.project_id, subject.user_id)
+        found = self._budgets.get(ident)
+        if found is not None and found[0] is policy and found[1] <= clock < found[2]:
+            return found[3]
+        scratch = Plan(clock, _UNCAPPED)
+        add_budget_layers(scratch, keys, subject, 0, 0)
+        shapes = [
+            (key, limit, layer.unit == "cost_usd", end, layer)
+            for key, limit, _, end, layer in scratch.budgets
+        ]
+        day = calendar(policy.budgets.timezone).day(clock)
+        if len(self._budgets) >= MAX_SUBJECTS:
+            self._budgets.clear()
+        self._budgets[ident] = (policy, day.start, day.end, shapes)
+        return shapes

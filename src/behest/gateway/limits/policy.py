@@ -251,6 +251,15 @@ class LimitPolicy:
     budgets: BudgetPolicy = BudgetPolicy()
     credentials: Mapping[str, RateLimit] = field(default_factory=dict)
     on_redis_error: FailureMode = FailureMode.OPEN
+    unlimited: bool = field(init=False, repr=False, compare=False)  # no layer is set
+
+    def __post_init__(self) -> None:
+        user = self.user
+        rates = (self.project, user.default, *user.tiers.values(), *user.overrides.values())
+        unset = all(rate.rpm is None and rate.tpm is None for rate in rates)
+        unset = unset and all(c.rpm is None and c.tpm is None for c in self.credentials.values())
+        unset = unset and self.ip.rpm is None and not self.budgets.entries
+        object.__setattr__(self, "unlimited", unset)
 
     @classmethod
     def from_dict(cls, data: object) -> LimitPolicy:

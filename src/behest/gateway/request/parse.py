@@ -78,19 +78,20 @@ def _check_messages(messages: Any) -> None:
     if not isinstance(messages, list) or not messages:
         raise InvalidRequest("'messages' must be a non-empty array.", param="messages")
     for index, message in enumerate(messages):
-        param = f"messages[{index}]"
         if not isinstance(message, dict):
+            param = f"messages[{index}]"
             raise InvalidRequest(f"'{param}' must be an object.", param=param)
         role = message.get("role")
         if not isinstance(role, str) or role not in _ROLES:  # a list or object is unhashable
+            param = f"messages[{index}].role"
             raise InvalidRequest(
-                f"'{param}.role' must be one of {', '.join(sorted(_ROLES))}.", param=f"{param}.role"
+                f"'{param}' must be one of {', '.join(sorted(_ROLES))}.", param=param
             )
         content = message.get("content")
         if content is not None and not isinstance(content, str | list):
+            param = f"messages[{index}].content"
             raise InvalidRequest(
-                f"'{param}.content' must be a string or an array of content parts.",
-                param=f"{param}.content",
+                f"'{param}' must be a string or an array of content parts.", param=param
             )
 
 

@@ -136,6 +136,13 @@ class Catalog:
             return 0.0
         return cost(prices, Tokens.from_usage(usage))
 
+    def tokens_cost(
+        self, provider: str, model: str, tokens: Tokens, overrides: PriceOverrides | None = None
+    ) -> float:
+        """Like :meth:`cost_usd`, for counts already read from a usage object."""
+        prices = self.prices(provider, model, overrides)
+        return 0.0 if prices is None else cost(prices, tokens)
+
     def _resolve_uncached(self, name: str, available: frozenset[str]) -> tuple[str, str] | str:
         if not name:
             return "No model given: set 'model' to a model name or '<provider>/<model>'."

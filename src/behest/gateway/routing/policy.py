@@ -40,7 +40,7 @@ class Timeouts:
 
     def over(self, base: Timeouts) -> Timeouts:
         """These timeouts, each unset one taken from ``base``."""
-        if self == Timeouts():
+        if self == _NO_TIMEOUTS:
             return base
         return Timeouts(
             self.connect_s if self.connect_s is not None else base.connect_s,
@@ -48,6 +48,9 @@ class Timeouts:
             self.idle_s if self.idle_s is not None else base.idle_s,
             self.total_s if self.total_s is not None else base.total_s,
         )
+
+
+_NO_TIMEOUTS = Timeouts()
 
 
 @dataclass(frozen=True, slots=True)

@@ -41,6 +41,8 @@ async def admit(limiter: Limiter, catalog: Catalog, flight: Flight) -> None:
 async def _admit_on(limiter: Limiter, catalog: Catalog, flight: Flight, target: Target) -> None:
     principal = flight.principal
     flight.estimate = estimate(flight.call, target, catalog)
+    if limiter.admits_freely(flight.project.limits):
+        return
     flight.admission = await limiter.admit(
         AdmissionRequest(
             principal.project_id,

@@ -19,6 +19,7 @@ serve it, best first, each with its own targets, then the chosen model's fallbac
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Any
 
@@ -33,12 +34,26 @@ from behest.gateway.routing.catalog import Catalog, ModelInfo
 from behest.gateway.routing.chooser import Candidate, choose, explanation, misfit, no_model_fits
 from behest.gateway.routing.needs import needs_of
 from behest.gateway.stages.flight import Flight
+from behest.gateway.upstream.dispatch import Plan
 
 _Resolved = tuple[tuple[Target, ...], ModelInfo | None]  # a model's own targets, its info
 
 
+MAX_KEPT = 10_000  # routes and plans kept; past it the table starts over
+
+
+@dataclass(frozen=True, slots=True)
+class _KeptPlan:
+    """A plan with what it was made from: holding the targets keeps their ``id`` unique."""
+
+    targets: list[Target]
+    project: ProjectView
+    plan: Plan
+
+
 class RouteTable:
-    """Targets per (project, model), remembered until the configuration changes."""
+    """Targets per (project, model), and the plan of a call to them, remembered until the
+    configuration changes."""
 
     def __init__(
         self, directory: Directory, catalog: Catalog, breakers: Breakers | None = None
@@ -48,6 +63,7 @@ class RouteTable:
         self.breakers = breakers or Breakers()  # their latencies, for prefer: latency
         self._routes: dict[tuple[str, str], list[Target]] = {}
         self._resolved: dict[tuple[str, str], _Resolved] = {}
+        self._plans: dict[tuple[int, bool], _KeptPlan] = {}
         self._routes_of: object = None
 
     def targets(self, project: ProjectView, model: str) -> list[Target]:
@@ -104,10 +120,34 @@ class RouteTable:
             resolved = self._resolved[key] = (own, info)
         return resolved
 
+    def plan(self, flight: Flight) -> Plan:
+        """The call's plan over its targets; for targets this table keeps (a smart route's
+        are made per call), the same plan serves every call to them."""
+        self._current()
+        project, targets = flight.project, flight.targets
+        key = (id(targets), flight.defaulted)
+        kept = self._plans.get(key)
+        if kept is not None and kept.targets is targets and kept.project is project:
+            return kept.plan
+        plan = Plan(
+            project.id,
+            targets,
+            project.routing,
+            self.breakers,
+            defaulted=flight.defaulted,
+            weights=balance_weights(project),
+            chosen=flight.chosen,
+        )
+        if not flight.chosen:
+            self._plans[key] = _KeptPlan(targets, project, plan)
+        return plan
+
     def _current(self) -> None:
         snapshot = self.directory.snapshot
-        if self._routes_of is not snapshot or len(self._routes) + len(self._resolved) > 10_000:
-            self._routes, self._resolved, self._routes_of = {}, {}, snapshot
+        kept = len(self._routes) + len(self._resolved) + len(self._plans)
+        if self._routes_of is not snapshot or kept > MAX_KEPT:
+            self._routes, self._resolved, self._plans = {}, {}, {}
+            self._routes_of = snapshot
 
 
 def _add(targets: list[Target], seen: set[tuple[str, str]], more: tuple[Target, ...]) -> None:

@@ -37,11 +37,17 @@ class Settler:
 
         Shielded: a client that leaves while this runs (the server then cancels its
         handler) must not leave the reservation, the thread lease or the record behind.
+        A booking that waits on nothing (no thread, limits in process) runs to its end
+        without a suspension, so no cancellation can reach it: it skips the shield's task.
         """
         if flight.settled:
             return
         flight.settled = True
-        await asyncio.shield(self._book(flight, error))
+        booking = self._book(flight, error)
+        if flight.turn is None and (flight.admission is None or flight.admission.settles_at_once):
+            await booking
+        else:
+            await asyncio.shield(booking)
 
     async def _book(self, flight: Flight, error: BaseException | None) -> None:
         if isinstance(error, GatewayError):

@@ -8,6 +8,7 @@ from typing import Any
 from behest.gateway.providers.base import Target
 from behest.gateway.request.call import Call
 from behest.gateway.routing.catalog import Catalog
+from behest.gateway.routing.prices import Tokens
 
 DEFAULT_OUTPUT_TOKENS = 1024
 _BYTES_PER_TOKEN = 4
@@ -35,8 +36,8 @@ def estimate(call: Call, target: Target, catalog: Catalog) -> Estimate:
         completion = cap
     else:
         completion = DEFAULT_OUTPUT_TOKENS
-    usage = {"prompt_tokens": prompt, "completion_tokens": completion}
-    return Estimate(prompt, completion, catalog.cost_usd(target.provider, target.model, usage))
+    cost = catalog.tokens_cost(target.provider, target.model, Tokens(prompt, completion))
+    return Estimate(prompt, completion, cost)
 
 
 def total_tokens(usage: dict[str, Any] | None) -> int:
