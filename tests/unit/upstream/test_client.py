@@ -4,7 +4,6 @@ three ways, decoding, timeouts and breaks with their codes, the pool and backpre
 from __future__ import annotations
 
 import asyncio
-import datetime
 import gzip
 import ssl
 import zlib
@@ -15,9 +14,6 @@ from pathlib import Path
 import pytest
 import uvloop
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from behest.gateway.errors import UpstreamError
 from behest.gateway.providers.base import UpstreamRequest
@@ -25,6 +21,7 @@ from behest.gateway.routing.policy import Timeouts
 from behest.gateway.upstream import pool as pool_module
 from behest.gateway.upstream.client import Upstream
 from behest.gateway.upstream.connection import HIGH_WATER
+from certificates import self_signed
 
 Reader, Writer = asyncio.StreamReader, asyncio.StreamWriter
 Handler = Callable[[Reader, Writer], Awaitable[None]]
@@ -365,26 +362,9 @@ async def test_https_is_verified_against_the_default_trust_store(
 @pytest.fixture(scope="module")
 def certificate(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A self-signed certificate for localhost, its key in the same file."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
-    now = datetime.datetime.now(datetime.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=1))
-        .not_valid_after(now + datetime.timedelta(hours=1))
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
+    cert_pem, key_pem = self_signed("localhost", x509.DNSName("localhost"))
     path = tmp_path_factory.mktemp("tls") / "localhost.pem"
-    key_pem = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
-    path.write_bytes(cert.public_bytes(serialization.Encoding.PEM) + key_pem)
+    path.write_bytes(cert_pem + key_pem)
     return path
 
 
