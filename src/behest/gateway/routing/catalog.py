@@ -131,10 +131,7 @@ class Catalog:
         overrides: PriceOverrides | None = None,
     ) -> float:
         """USD for one call from its OpenAI usage object; 0.0 when the price is unknown."""
-        prices = self.prices(provider, model, overrides)
-        if prices is None:
-            return 0.0
-        return cost(prices, Tokens.from_usage(usage))
+        return self.tokens_cost(provider, model, Tokens.from_usage(usage), overrides)
 
     def tokens_cost(
         self, provider: str, model: str, tokens: Tokens, overrides: PriceOverrides | None = None
